@@ -1,0 +1,35 @@
+// Response bodies: JSON documents and RFC 9457 problem details, serialised once where they are constant.
+import { STATUS_CODES } from 'node:http';
+
+export interface Body {
+  readonly bytes: Buffer;
+  readonly contentType: string;
+}
+
+export const JSON_TYPE = 'application/json; charset=utf-8';
+export const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
+
+export function jsonBody(value: unknown): Body {
+  return { bytes: Buffer.from(JSON.stringify(value)), contentType: JSON_TYPE };
+}
+
+/** An RFC 9457 problem document; never carries a stack trace or request data beyond what the caller passes. */
+export function problemBody(status: number, detail: string, type?: string): Body {
+  const document: Record<string, unknown> = {};
+  if (type !== undefined) document.type = type;
+  document.title = STATUS_CODES[status] ?? 'Error';
+  document.status = status;
+  document.detail = detail;
+  return { bytes: Buffer.from(JSON.stringify(document)), contentType: PROBLEM_TYPE };
+}
+
+/** The constant problem documents, built once. */
+export const PROBLEMS = {
+  badRequest: problemBody(400, 'The request could not be parsed.'),
+  missingHost: problemBody(400, 'HTTP/1.1 requests must carry a Host header.'),
+  notFound: problemBody(404, 'There is no resource at this path.'),
+  requestTimeout: problemBody(408, 'The request was not received in time.'),
+  payloadTooLarge: problemBody(413, 'Request bodies are limited to 1024 bytes.'),
+  headersTooLarge: problemBody(431, 'The request headers are too large.'),
+  internalError: problemBody(500, 'The server failed to answer this request; it has been logged.'),
+} as const;

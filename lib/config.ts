@@ -1,0 +1,133 @@
+// Turns the environment into one typed, frozen configuration, or a list of every problem found.
+import { isIP } from 'node:net';
+import { DEFAULT_HSTS_MAX_AGE } from './security-headers.ts';
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const NODE_ENVS = ['development', 'production', 'test'] as const;
+export type NodeEnv = (typeof NODE_ENVS)[number];
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly nodeEnv: NodeEnv;
+  readonly appVersion: string;
+  readonly appCommit: string | undefined;
+  readonly logLevel: LogLevel;
+  readonly shutdownTimeoutMs: number;
+  readonly hstsMaxAge: number;
+}
+
+/** Every problem with the environment, one line each, naming the variable, the bad value and the accepted form. */
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Under the 30 s ECS stopTimeout, so the service finishes before ECS sends SIGKILL. */
+const DEFAULT_SHUTDOWN_TIMEOUT_MS = 25_000;
+const VERSION_PATTERN = /^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$/;
+const HOSTNAME_PATTERN = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Reads variables one by one and collects problems instead of throwing at the first, so an operator
+ * sees every mistake in one run. An empty variable counts as unset (ECS and Compose pass empty strings).
+ */
+export class EnvReader {
+  readonly problems: string[] = [];
+  readonly #env: Env;
+
+  constructor(env: Env) {
+    this.#env = env;
+  }
+
+  raw(name: string): string | undefined {
+    const value = this.#env[name];
+    return value === undefined || value === '' ? undefined : value;
+  }
+
+  problem(name: string, value: string, accepted: string): void {
+    this.problems.push(`${name}=${JSON.stringify(value)} is invalid: expected ${accepted}`);
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const parsed = Number(value);
+    if (!/^\d+$/.test(value) || parsed < min || parsed > max) {
+      this.problem(name, value, `an integer from ${min} to ${max}`);
+      return fallback;
+    }
+    return parsed;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(value)) {
+      this.problem(name, value, `one of ${allowed.join(' | ')}`);
+      return fallback;
+    }
+    return value as T;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (value === 'true' || value === '1') return true;
+    if (value === 'false' || value === '0') return false;
+    this.problem(name, value, 'true | false (or 1 | 0)');
+    return fallback;
+  }
+
+  matching(name: string, pattern: RegExp, accepted: string): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    if (!pattern.test(value)) {
+      this.problem(name, value, accepted);
+      return undefined;
+    }
+    return value;
+  }
+}
+
+function readHost(reader: EnvReader): string {
+  const value = reader.raw('HOST');
+  if (value === undefined) return '0.0.0.0';
+  if (isIP(value) === 0 && !HOSTNAME_PATTERN.test(value)) {
+    reader.problem('HOST', value, 'an IPv4/IPv6 address or a hostname, e.g. 0.0.0.0 or ::');
+    return '0.0.0.0';
+  }
+  return value;
+}
+
+/** Parses the service configuration; throws ConfigError listing every problem. */
+export function loadConfig(env: Env, defaultVersion: string): Config {
+  const reader = new EnvReader(env);
+  const versionForm = '1-64 characters of A-Z a-z 0-9 . + _ -, starting with a letter or digit';
+  const config: Config = {
+    port: reader.integer('PORT', 8080, 0, 65_535),
+    host: readHost(reader),
+    nodeEnv: reader.oneOf('NODE_ENV', NODE_ENVS, 'development'),
+    appVersion: reader.matching('APP_VERSION', VERSION_PATTERN, versionForm) ?? defaultVersion,
+    appCommit: reader.matching('APP_COMMIT', VERSION_PATTERN, versionForm),
+    logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    shutdownTimeoutMs: reader.integer('SHUTDOWN_TIMEOUT_MS', DEFAULT_SHUTDOWN_TIMEOUT_MS, 0, 600_000),
+    hstsMaxAge: reader.integer('HSTS_MAX_AGE', DEFAULT_HSTS_MAX_AGE, 0, 2_147_483_647),
+  };
+  if (reader.problems.length > 0) throw new ConfigError(reader.problems);
+  return Object.freeze(config);
+}
+
+/** The configuration as logged at start-up: everything here is safe to print (no secrets are configured). */
+export function describeConfig(config: Config): Record<string, unknown> {
+  return { ...config };
+}

@@ -1,0 +1,30 @@
+// The per-request state that pipeline stages read and extend, and the shape of a stage.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export interface Exchange {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly method: string;
+  /** The request path without the query string. */
+  readonly path: string;
+  /** The query string including its leading '?', or ''. */
+  readonly query: string;
+  /** performance.now() when the request arrived. */
+  readonly startedAt: number;
+  /** The client's address: the socket peer, or the forwarded client once the client-IP stage has run. */
+  client: string;
+  /** Extra response headers added by stages, flat: [name, value, name, value, ...]. */
+  readonly headers: string[];
+  /** Set when this response must end the connection (for example a body over the limit). */
+  closeConnection: boolean;
+}
+
+/** A pipeline stage: returns true when it has answered the request, false to pass it on. */
+export type Stage = (exchange: Exchange) => boolean;
+
+/** Splits a request target into path and query without building a URL object. */
+export function splitTarget(target: string): { path: string; query: string } {
+  const mark = target.indexOf('?');
+  if (mark === -1) return { path: target, query: '' };
+  return { path: target.slice(0, mark), query: target.slice(mark) };
+}

@@ -1,0 +1,100 @@
+// Structured JSON-line logger: info and below to stdout, warn and error to stderr, batched once per tick.
+import type { LogLevel } from './config.ts';
+
+export interface LogSink {
+  write(chunk: string): unknown;
+}
+
+const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export type LogFields = Readonly<Record<string, unknown>>;
+
+/**
+ * Lines are queued and written with one `write` per stream per event-loop turn: a request costs a string
+ * concatenation, not a syscall. `flush()` writes the queue at once (used before exit).
+ */
+export class Logger {
+  readonly accessEnabled: boolean;
+  readonly #minRank: number;
+  readonly #stdout: LogSink;
+  readonly #stderr: LogSink;
+  #outQueue = '';
+  #errQueue = '';
+  #scheduled = false;
+  #lastMs = 0;
+  #lastIso = '';
+
+  constructor(level: LogLevel, stdout: LogSink, stderr: LogSink) {
+    this.#minRank = LEVEL_RANK[level];
+    this.accessEnabled = this.#minRank <= LEVEL_RANK.info;
+    this.#stdout = stdout;
+    this.#stderr = stderr;
+  }
+
+  debug(msg: string, fields?: LogFields): void {
+    this.#event('debug', msg, fields);
+  }
+
+  info(msg: string, fields?: LogFields): void {
+    this.#event('info', msg, fields);
+  }
+
+  warn(msg: string, fields?: LogFields): void {
+    this.#event('warn', msg, fields);
+  }
+
+  error(msg: string, fields?: LogFields): void {
+    this.#event('error', msg, fields);
+  }
+
+  /** One access line; the caller checks `accessEnabled` first and passes pre-serialised JSON members. */
+  access(members: string): void {
+    this.#outQueue += `{"time":"${this.#now()}","level":"info","msg":"request",${members}}\n`;
+    this.#schedule();
+  }
+
+  flush(): void {
+    this.#scheduled = false;
+    if (this.#outQueue !== '') {
+      const out = this.#outQueue;
+      this.#outQueue = '';
+      this.#stdout.write(out);
+    }
+    if (this.#errQueue !== '') {
+      const err = this.#errQueue;
+      this.#errQueue = '';
+      this.#stderr.write(err);
+    }
+  }
+
+  #event(level: LogLevel, msg: string, fields: LogFields | undefined): void {
+    const rank = LEVEL_RANK[level];
+    if (rank < this.#minRank) return;
+    const line = `${JSON.stringify({ time: this.#now(), level, msg, ...fields }, errorReplacer)}\n`;
+    if (rank >= LEVEL_RANK.warn) this.#errQueue += line;
+    else this.#outQueue += line;
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** ISO time, reformatted at most once per millisecond. */
+  #now(): string {
+    const ms = Date.now();
+    if (ms !== this.#lastMs) {
+      this.#lastMs = ms;
+      this.#lastIso = new Date(ms).toISOString();
+    }
+    return this.#lastIso;
+  }
+}
+
+/** Errors become {name, message, stack} so a log line says what went wrong; the stack stays in the log only. */
+function errorReplacer(_key: string, value: unknown): unknown {
+  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
+  return value;
+}
