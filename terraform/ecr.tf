@@ -1,0 +1,48 @@
+# Container registry: one immutable, scanned repository with a lifecycle policy.
+resource "aws_ecr_repository" "this" {
+  name = local.name
+  # A tag, once pushed, always means the same image: deploys and rollbacks are reproducible.
+  image_tag_mutability = "IMMUTABLE"
+  # Refuse to delete a repository that still holds images.
+  force_delete = false
+
+  image_scanning_configuration {
+    scan_on_push = true
+  }
+
+  # SSE-S3-style AES-256 with an AWS-owned key, stated rather than implied (a customer KMS key costs per request).
+  encryption_configuration {
+    encryption_type = "AES256"
+  }
+}
+
+resource "aws_ecr_lifecycle_policy" "this" {
+  repository = aws_ecr_repository.this.name
+
+  policy = jsonencode({
+    rules = [
+      {
+        rulePriority = 1
+        description  = "Expire untagged images 7 days after push"
+        selection = {
+          tagStatus   = "untagged"
+          countType   = "sinceImagePushed"
+          countUnit   = "days"
+          countNumber = 7
+        }
+        action = { type = "expire" }
+      },
+      {
+        rulePriority = 2
+        description  = "Keep the 30 most recent tagged images"
+        selection = {
+          tagStatus      = "tagged"
+          tagPatternList = ["*"]
+          countType      = "imageCountMoreThan"
+          countNumber    = 30
+        }
+        action = { type = "expire" }
+      },
+    ]
+  })
+}

@@ -1,0 +1,141 @@
+# Logging: the app log group, VPC flow logs to CloudWatch, and the optional ALB access-log bucket (SSE-S3).
+
+resource "aws_cloudwatch_log_group" "app" {
+  name              = "/ecs/${local.name}"
+  retention_in_days = var.log_retention_days
+}
+
+################################################################################
+# VPC flow logs
+################################################################################
+
+resource "aws_cloudwatch_log_group" "flow_logs" {
+  count = var.flow_logs_enabled ? 1 : 0
+
+  name              = "/vpc/${local.name}/flow-logs"
+  retention_in_days = var.log_retention_days
+}
+
+resource "aws_flow_log" "this" {
+  count = var.flow_logs_enabled ? 1 : 0
+
+  vpc_id                   = local.vpc_id
+  traffic_type             = "ALL"
+  log_destination_type     = "cloud-watch-logs"
+  log_destination          = aws_cloudwatch_log_group.flow_logs[0].arn
+  iam_role_arn             = aws_iam_role.flow_logs[0].arn
+  max_aggregation_interval = 600
+
+  tags = { Name = "${local.name}-flow-logs" }
+}
+
+################################################################################
+# ALB access logs bucket. ELB delivers only to SSE-S3 (AES256) buckets, not SSE-KMS.
+################################################################################
+
+# The regional Elastic Load Balancing account that writes access logs (regions launched before August 2022).
+data "aws_elb_service_account" "this" {
+  count = var.alb_access_logs_enabled ? 1 : 0
+}
+
+resource "aws_s3_bucket" "alb_logs" {
+  count = var.alb_access_logs_enabled ? 1 : 0
+
+  bucket_prefix = "${local.name}-alb-logs-"
+  # Keep logs when the stack is destroyed; empty the bucket by hand first if you really want it gone.
+  force_destroy = false
+}
+
+resource "aws_s3_bucket_versioning" "alb_logs" {
+  count = var.alb_access_logs_enabled ? 1 : 0
+
+  bucket = aws_s3_bucket.alb_logs[0].id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "alb_logs" {
+  count = var.alb_access_logs_enabled ? 1 : 0
+
+  bucket = aws_s3_bucket.alb_logs[0].id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "AES256"
+    }
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "alb_logs" {
+  count = var.alb_access_logs_enabled ? 1 : 0
+
+  bucket                  = aws_s3_bucket.alb_logs[0].id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_ownership_controls" "alb_logs" {
+  count = var.alb_access_logs_enabled ? 1 : 0
+
+  bucket = aws_s3_bucket.alb_logs[0].id
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "alb_logs" {
+  count = var.alb_access_logs_enabled ? 1 : 0
+
+  bucket = aws_s3_bucket.alb_logs[0].id
+
+  rule {
+    id     = "expire-access-logs"
+    status = "Enabled"
+    filter {}
+
+    expiration {
+      days = var.log_retention_days
+    }
+    noncurrent_version_expiration {
+      noncurrent_days = 7
+    }
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 1
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "alb_logs" {
+  count = var.alb_access_logs_enabled ? 1 : 0
+
+  bucket = aws_s3_bucket.alb_logs[0].id
+  # Public access blocks first, so this policy is never evaluated against an unprotected bucket.
+  depends_on = [aws_s3_bucket_public_access_block.alb_logs]
+
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        # Older regions deliver as the regional ELB account, newer ones as the log-delivery service principal.
+        Sid    = "AlbAccessLogDelivery"
+        Effect = "Allow"
+        Principal = {
+          AWS     = data.aws_elb_service_account.this[0].arn
+          Service = "logdelivery.elasticloadbalancing.amazonaws.com"
+        }
+        Action   = "s3:PutObject"
+        Resource = "${aws_s3_bucket.alb_logs[0].arn}/alb/AWSLogs/${local.account_id}/*"
+      },
+      {
+        Sid       = "DenyInsecureTransport"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "s3:*"
+        Resource  = [aws_s3_bucket.alb_logs[0].arn, "${aws_s3_bucket.alb_logs[0].arn}/*"]
+        Condition = { Bool = { "aws:SecureTransport" = "false" } }
+      },
+    ]
+  })
+}
