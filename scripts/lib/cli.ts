@@ -1,0 +1,31 @@
+// The process boundary shared by every command: one top-level catch that maps errors to exit codes.
+import { pathToFileURL } from 'node:url';
+import { EXIT_USAGE, ExitError, UsageError } from './errors.ts';
+
+/** True when `moduleUrl` is the file node was started with (so importing a command never runs it). */
+export function isEntryPoint(moduleUrl: string): boolean {
+  const started = process.argv[1];
+  return started !== undefined && pathToFileURL(started).href === moduleUrl;
+}
+
+/**
+ * Runs `main` and sets the exit code. Known failures print one line; usage errors add a --help hint;
+ * anything else is a bug and prints its stack. process.exitCode (not exit()) lets stdout drain.
+ */
+export async function runCli(name: string, main: (argv: string[]) => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await main(process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${name}: ${error.message}\nRun \`npm run ${name} -- --help\` for usage.\n`);
+      process.exitCode = EXIT_USAGE;
+    } else if (error instanceof ExitError) {
+      if (error.message !== '') process.stderr.write(`${name}: ${error.message}\n`);
+      process.exitCode = error.code;
+    } else {
+      process.stderr.write(`${name}: unexpected error (a bug; please report it)\n`);
+      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = 1;
+    }
+  }
+}

@@ -1,0 +1,36 @@
+// Flag checks shared by the commands: --format, --var-file, --terraform-dir and positive-number flags.
+import { existsSync } from 'node:fs';
+import { UsageError } from './errors.ts';
+import { FORMATS, type Format } from './plan-render.ts';
+
+export const DEFAULT_TERRAFORM_DIR = 'terraform';
+
+export function parseFormat(raw: string | undefined): Format {
+  const format = raw ?? 'text';
+  if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}; got ${JSON.stringify(format)}`);
+  return format as Format;
+}
+
+export function checkVarFiles(files: readonly string[] | undefined): string[] {
+  const checked = [...(files ?? [])];
+  for (const file of checked) {
+    if (!existsSync(file)) throw new UsageError(`--var-file ${file} does not exist`);
+  }
+  return checked;
+}
+
+/** ECR tag rules: 1-128 of [A-Za-z0-9_.-], not starting with . or - (the root narrows this further). */
+export function checkImageTag(tag: string | undefined): string | undefined {
+  if (tag === undefined) return undefined;
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) {
+    throw new UsageError(`--image-tag ${JSON.stringify(tag)} is not a valid image tag (letters, digits, _ . -, e.g. a git commit SHA)`);
+  }
+  return tag;
+}
+
+export function parsePositiveSeconds(raw: string | undefined, flag: string, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || value <= 0) throw new UsageError(`${flag} must be a positive number of seconds; got ${JSON.stringify(raw)}`);
+  return value;
+}

@@ -1,0 +1,188 @@
+// Reads `terraform show -json <plan>` into a summary: action counts, changed addresses, destructive ones, drift, outputs.
+// Format reference: https://developer.hashicorp.com/terraform/internals/json-format ("Plan Representation").
+import { ExitError } from './errors.ts';
+
+export type Action = 'create' | 'update' | 'replace' | 'delete' | 'no-op' | 'read' | 'forget';
+export const ACTIONS: readonly Action[] = ['create', 'update', 'replace', 'delete', 'read', 'forget', 'no-op'];
+
+/** The plan JSON's major version this reader understands; minor bumps only add fields (the format's own promise). */
+const SUPPORTED_FORMAT_MAJOR = 1;
+/** Nested attribute paths deeper than this are reported at this depth (a changed policy document is one line). */
+const MAX_ATTRIBUTE_DEPTH = 3;
+
+export interface ResourceChangeSummary {
+  readonly address: string;
+  readonly action: Action;
+  /** Terraform's action_reason, e.g. "replace_because_cannot_update", "delete_because_no_resource_config". */
+  readonly reason?: string;
+  /** Attributes that force replacement (change.replace_paths), as dotted paths. */
+  readonly replacePaths: readonly string[];
+  readonly destructive: boolean;
+}
+
+export interface DriftSummary {
+  readonly address: string;
+  readonly action: Action;
+  /** Changed attribute paths only: values may be secrets, and the summary lands in CI logs. */
+  readonly changedAttributes: readonly string[];
+}
+
+export interface OutputChangeSummary {
+  readonly name: string;
+  readonly action: Action;
+}
+
+export interface PlanSummary {
+  readonly terraformVersion: string;
+  readonly counts: Readonly<Record<Action, number>>;
+  /** Every resource change except no-ops, in Terraform's order. */
+  readonly changes: readonly ResourceChangeSummary[];
+  readonly destructive: readonly ResourceChangeSummary[];
+  readonly drift: readonly DriftSummary[];
+  readonly outputChanges: readonly OutputChangeSummary[];
+  /** Root variable values as planned (e.g. image_tag), for callers that need what the plan fixed. */
+  readonly variables: Readonly<Record<string, unknown>>;
+  readonly hasChanges: boolean;
+}
+
+interface RawChange {
+  readonly actions?: unknown;
+  readonly before?: unknown;
+  readonly after?: unknown;
+  readonly replace_paths?: unknown;
+}
+
+interface RawResourceChange {
+  readonly address?: unknown;
+  readonly change?: RawChange;
+  readonly action_reason?: unknown;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Maps Terraform's action list to one action: ["delete","create"] and ["create","delete"] are both a replace. */
+export function classifyActions(actions: unknown): Action {
+  if (!Array.isArray(actions)) throw new ExitError(1, 'plan JSON: a change has no "actions" list');
+  const joined = actions.join(',');
+  switch (joined) {
+    case 'create':
+    case 'update':
+    case 'delete':
+    case 'read':
+    case 'forget':
+    case 'no-op':
+      return joined;
+    case 'delete,create':
+    case 'create,delete':
+      return 'replace';
+    default:
+      throw new ExitError(1, `plan JSON: unknown action list [${joined}]; this reader may need updating for a newer Terraform`);
+  }
+}
+
+/** Paths (a.b[0].c) whose values differ between before and after, at most MAX_ATTRIBUTE_DEPTH deep. */
+export function changedPaths(before: unknown, after: unknown, prefix = '', depth = 0): string[] {
+  if (JSON.stringify(before) === JSON.stringify(after)) return [];
+  const bothObjects = isRecord(before) && isRecord(after);
+  const bothArrays = Array.isArray(before) && Array.isArray(after);
+  if (depth >= MAX_ATTRIBUTE_DEPTH || (!bothObjects && !bothArrays)) return [prefix === '' ? '(whole object)' : prefix];
+
+  const paths: string[] = [];
+  if (bothArrays) {
+    const length = Math.max(before.length, after.length);
+    for (let index = 0; index < length; index++) {
+      paths.push(...changedPaths(before[index], after[index], `${prefix}[${index}]`, depth + 1));
+    }
+    return paths;
+  }
+  const beforeRecord = before as Record<string, unknown>;
+  const afterRecord = after as Record<string, unknown>;
+  const keys = [...new Set([...Object.keys(beforeRecord), ...Object.keys(afterRecord)])].sort();
+  for (const key of keys) {
+    paths.push(...changedPaths(beforeRecord[key], afterRecord[key], prefix === '' ? key : `${prefix}.${key}`, depth + 1));
+  }
+  return paths;
+}
+
+function formatReplacePaths(raw: unknown): string[] {
+  if (!Array.isArray(raw)) return [];
+  const paths: string[] = [];
+  for (const path of raw) {
+    if (!Array.isArray(path)) continue;
+    let text = '';
+    for (const step of path) text += typeof step === 'number' ? `[${step}]` : text === '' ? String(step) : `.${String(step)}`;
+    paths.push(text);
+  }
+  return paths;
+}
+
+function checkFormatVersion(plan: Record<string, unknown>): void {
+  const version = plan.format_version;
+  if (typeof version !== 'string') throw new ExitError(1, 'plan JSON has no format_version: is this `terraform show -json <planfile>` output?');
+  const major = Number(version.split('.')[0]);
+  if (major !== SUPPORTED_FORMAT_MAJOR) {
+    throw new ExitError(
+      1,
+      `plan JSON format_version ${version} is not supported (this reader understands ${SUPPORTED_FORMAT_MAJOR}.x); update scripts/lib/plan-reader.ts for the new format`,
+    );
+  }
+}
+
+function readAddress(raw: RawResourceChange): string {
+  if (typeof raw.address !== 'string') throw new ExitError(1, 'plan JSON: a resource change has no address');
+  return raw.address;
+}
+
+export function readPlan(json: unknown): PlanSummary {
+  if (!isRecord(json)) throw new ExitError(1, 'plan JSON is not an object');
+  checkFormatVersion(json);
+
+  const counts: Record<Action, number> = { create: 0, update: 0, replace: 0, delete: 0, read: 0, forget: 0, 'no-op': 0 };
+  const changes: ResourceChangeSummary[] = [];
+  const rawChanges = Array.isArray(json.resource_changes) ? (json.resource_changes as RawResourceChange[]) : [];
+  for (const raw of rawChanges) {
+    const action = classifyActions(raw.change?.actions);
+    counts[action] += 1;
+    if (action === 'no-op') continue;
+    const reason = typeof raw.action_reason === 'string' ? raw.action_reason : undefined;
+    changes.push({
+      address: readAddress(raw),
+      action,
+      ...(reason === undefined ? {} : { reason }),
+      replacePaths: formatReplacePaths(raw.change?.replace_paths),
+      destructive: action === 'delete' || action === 'replace',
+    });
+  }
+
+  const drift: DriftSummary[] = [];
+  const rawDrift = Array.isArray(json.resource_drift) ? (json.resource_drift as RawResourceChange[]) : [];
+  for (const raw of rawDrift) {
+    const action = classifyActions(raw.change?.actions);
+    if (action === 'no-op') continue;
+    drift.push({ address: readAddress(raw), action, changedAttributes: changedPaths(raw.change?.before, raw.change?.after) });
+  }
+
+  const outputChanges: OutputChangeSummary[] = [];
+  const rawOutputs = isRecord(json.output_changes) ? json.output_changes : {};
+  for (const [name, raw] of Object.entries(rawOutputs)) {
+    const action = classifyActions(isRecord(raw) ? raw.actions : undefined);
+    if (action !== 'no-op') outputChanges.push({ name, action });
+  }
+
+  const variables: Record<string, unknown> = {};
+  const rawVariables = isRecord(json.variables) ? json.variables : {};
+  for (const [name, raw] of Object.entries(rawVariables)) variables[name] = isRecord(raw) ? raw.value : undefined;
+
+  return {
+    terraformVersion: typeof json.terraform_version === 'string' ? json.terraform_version : 'unknown',
+    counts,
+    changes,
+    destructive: changes.filter((change) => change.destructive),
+    drift,
+    outputChanges,
+    variables,
+    hasChanges: changes.length > 0 || outputChanges.length > 0,
+  };
+}
