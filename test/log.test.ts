@@ -1,0 +1,104 @@
+// Structured logs: JSON lines with the documented fields, levels, batching, and the request id.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { Logger } from '../lib/log.ts';
+import { request, startService } from './helpers/http.ts';
+
+class CountingSink {
+  writes: string[] = [];
+  write(chunk: string): boolean {
+    this.writes.push(chunk);
+    return true;
+  }
+}
+
+describe('Logger', () => {
+  test('batches every line of one tick into one write per stream', async () => {
+    const out = new CountingSink();
+    const err = new CountingSink();
+    const log = new Logger('debug', out, err);
+    log.info('a');
+    log.debug('b', { n: 1 });
+    log.access('"method":"GET"');
+    log.warn('c');
+    log.error('d', { error: new Error('boom') });
+    assert.equal(out.writes.length, 0, 'nothing written synchronously');
+    await nextTurn();
+    assert.equal(out.writes.length, 1);
+    assert.equal(err.writes.length, 1);
+    const outLines = (out.writes[0] ?? '').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.deepEqual(outLines.map((line) => line.level), ['info', 'debug', 'info']);
+    const errLines = (err.writes[0] ?? '').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.deepEqual(errLines.map((line) => line.msg), ['c', 'd']);
+    const error = errLines[1]?.error as Record<string, unknown>;
+    assert.equal(error.message, 'boom');
+    assert.equal(error.name, 'Error');
+    for (const line of [...outLines, ...errLines]) assert.ok(!Number.isNaN(Date.parse(String(line.time))));
+  });
+
+  test('levels below the threshold are dropped; warn turns access lines off', async () => {
+    const out = new CountingSink();
+    const err = new CountingSink();
+    const log = new Logger('warn', out, err);
+    assert.equal(log.accessEnabled, false);
+    log.info('dropped');
+    log.debug('dropped');
+    log.warn('kept');
+    await nextTurn();
+    assert.equal(out.writes.length, 0);
+    assert.equal(err.writes.length, 1);
+  });
+});
+
+describe('access log', () => {
+  test('one JSON line per request with time, method, path without query, status, duration, client, request id, bytes', async () => {
+    const service = await startService();
+    try {
+      await request(service.port, { path: '/health?secret=1' });
+      await request(service.port, { path: '/nope', headers: { 'x-amzn-trace-id': 'Root=1-67891233-abcdef012345678912345678' } });
+      service.log.flush();
+      const lines = service.stdout.lines().filter((line) => line.msg === 'request');
+      assert.equal(lines.length, 2);
+      const [health, missing] = lines;
+      assert.ok(health !== undefined && missing !== undefined);
+      assert.equal(health.method, 'GET');
+      assert.equal(health.path, '/health', 'query string is not logged');
+      assert.equal(health.status, 200);
+      assert.equal(typeof health.duration_ms, 'number');
+      assert.ok((health.duration_ms as number) >= 0);
+      assert.equal(health.client, '127.0.0.1');
+      assert.match(String(health.request_id), /^[0-9a-f-]{36}$/, 'a generated id when the ALB sent none');
+      assert.equal(health.bytes, Buffer.byteLength('{"status":"ok","version":"1.0.0"}'));
+      assert.equal(health.level, 'info');
+      assert.ok(!Number.isNaN(Date.parse(String(health.time))));
+      assert.equal(missing.status, 404);
+      assert.equal(missing.request_id, 'Root=1-67891233-abcdef012345678912345678');
+    } finally {
+      await service.close();
+    }
+  });
+
+  test('LOG_LEVEL=warn writes no access lines', async () => {
+    const service = await startService({ LOG_LEVEL: 'warn' });
+    try {
+      await request(service.port);
+      service.log.flush();
+      assert.equal(service.stdout.text, '');
+    } finally {
+      await service.close();
+    }
+  });
+
+  test('a path with quotes and control characters still yields valid JSON', async () => {
+    const service = await startService();
+    try {
+      await request(service.port, { path: '/a%22b"c\\d' });
+      service.log.flush();
+      const line = service.stdout.lines().find((entry) => entry.msg === 'request');
+      assert.equal(line?.path, '/a%22b"c\\d');
+    } finally {
+      await service.close();
+    }
+  });
+});

@@ -1,0 +1,121 @@
+// Graceful shutdown of the real process: in-flight requests finish, idle sockets close, new connections are refused.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
+import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { NodeProcess, request, startService } from './helpers/http.ts';
+
+async function openSocket(port: number): Promise<{ socket: Socket; received: () => string }> {
+  const socket = connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  let data = '';
+  socket.on('data', (chunk: Buffer) => (data += chunk.toString('latin1')));
+  socket.on('error', () => undefined);
+  return { socket, received: () => data };
+}
+
+async function waitFor(check: () => boolean, what: string): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    if (check()) return;
+    await sleep(25);
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+function connectionRefused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.on('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+  });
+}
+
+describe('graceful shutdown', () => {
+  test('SIGTERM: a slow request completes, /health says draining, idle sockets close, new connections are refused, exit 0', async () => {
+    const service = new NodeProcess('server.ts', { PORT: '0', HOST: '127.0.0.1' });
+    const port = await service.listening();
+
+    // A slow request in flight: its chunked body is only half sent.
+    const slow = await openSocket(port);
+    slow.socket.write('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n');
+    // A request whose headers have started but not ended: it will be answered after the signal.
+    const late = await openSocket(port);
+    late.socket.write('GET /health HTTP/1.1\r\nHost: x\r\n');
+    // An idle keep-alive connection.
+    const idle = await openSocket(port);
+    idle.socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await waitFor(() => idle.received().includes('Hello, World'), 'the idle connection’s first response');
+    const idleClosed = once(idle.socket, 'close');
+    await sleep(50);
+
+    service.kill('SIGTERM');
+    await waitFor(() => service.logLines().some((line) => line.msg === 'draining'), 'the draining log line');
+    await idleClosed;
+    assert.equal(await connectionRefused(port), true, 'new connections are refused');
+
+    late.socket.write('\r\n');
+    await waitFor(() => late.received().includes('draining'), 'the health answer while draining');
+    assert.match(late.received(), /^HTTP\/1\.1 503 /);
+    assert.match(late.received(), /\r\nConnection: close\r\n/);
+    assert.match(late.received(), /\{"status":"draining"\}$/);
+
+    slow.socket.write('0\r\n\r\n');
+    const result = await service.exited;
+    assert.match(slow.received(), /^HTTP\/1\.1 405 /, 'the in-flight request got its answer');
+    assert.match(slow.received(), /\r\nConnection: close\r\n/);
+    assert.equal(result.code, 0);
+    const messages = service.logLines().map((line) => line.msg);
+    assert.ok(messages.includes('stopped'));
+  });
+
+  test('SHUTDOWN_TIMEOUT_MS: a request that never finishes is cut and the process exits anyway', async () => {
+    const service = new NodeProcess('server.ts', { PORT: '0', HOST: '127.0.0.1', SHUTDOWN_TIMEOUT_MS: '300' });
+    const port = await service.listening();
+    const stuck = await openSocket(port);
+    stuck.socket.write('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n');
+    await sleep(50);
+    const closed = once(stuck.socket, 'close');
+    service.kill('SIGTERM');
+    const result = await service.exited;
+    await closed;
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /shutdown deadline reached/);
+  });
+
+  test('a second signal exits at once', async () => {
+    const service = new NodeProcess('server.ts', { PORT: '0', HOST: '127.0.0.1' });
+    const port = await service.listening();
+    const stuck = await openSocket(port);
+    stuck.socket.write('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n');
+    await sleep(50);
+    service.kill('SIGINT');
+    await waitFor(() => service.logLines().some((line) => line.msg === 'draining'), 'the draining log line');
+    service.kill('SIGINT');
+    const result = await service.exited;
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /second signal/);
+    stuck.socket.destroy();
+  });
+});
+
+describe('draining state', () => {
+  test('every response carries Connection: close and /health answers 503', async () => {
+    const service = await startService();
+    try {
+      service.state.draining = true;
+      const health = await request(service.port, { path: '/health', headers: { connection: 'keep-alive' } });
+      assert.equal(health.status, 503);
+      assert.deepEqual(JSON.parse(health.body), { status: 'draining' });
+      assert.equal(health.headers.connection, 'close');
+      const hello = await request(service.port, { headers: { connection: 'keep-alive' } });
+      assert.equal(hello.status, 200);
+      assert.equal(hello.headers.connection, 'close');
+    } finally {
+      await service.close();
+    }
+  });
+});
