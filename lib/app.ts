@@ -2,7 +2,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { PROBLEMS } from './body.ts';
 import { createClientErrorHandler } from './client-error.ts';
+import { createClientIpStage, peerAddress } from './client-ip.ts';
 import type { Config } from './config.ts';
+import { createCorsStage } from './cors.ts';
+import { createHttpsStage } from './https.ts';
+import { addressKey } from './ip.ts';
+import { createRateLimitStage, RateLimiter } from './rate-limit.ts';
 import { splitTarget, type Exchange, type Stage } from './exchange.ts';
 import type { Logger } from './log.ts';
 import { Responder, type ServiceState } from './respond.ts';
@@ -17,15 +22,21 @@ export const MAX_HEADER_BYTES = 16_384;
 export const MAX_HEADER_COUNT = 100;
 /** No route takes a body; anything larger is refused and the connection is not reused. */
 export const MAX_BODY_BYTES = 1024;
+/** How often full rate-limit buckets are forgotten (they carry no state). */
+export const RATE_LIMIT_SWEEP_MS = 10_000;
 
 export interface App {
   readonly server: Server;
   readonly state: ServiceState;
+  /** The rate limiter, when enabled. */
+  readonly limiter: RateLimiter | undefined;
 }
 
 export interface AppOptions {
   /** Stages run just before the router: the place for your own stages (and for tests). */
   readonly extraStages?: readonly Stage[];
+  /** Milliseconds for the rate limiter; monotonic performance.now() unless a test injects its own. */
+  readonly clock?: () => number;
 }
 
 /** Answers HTTP/1.1 requests without Host (RFC 9112 §3.2) with problem+json instead of Node's bare 400. */
@@ -39,22 +50,40 @@ function requireHost(responder: Responder): Stage {
   };
 }
 
-function peerAddress(req: IncomingMessage): string {
-  const address = req.socket.remoteAddress ?? '';
-  return address.startsWith('::ffff:') ? address.slice(7) : address;
-}
-
 export function createApp(config: Config, log: Logger, options: AppOptions = {}): App {
   const state: ServiceState = { draining: false };
   const headerPairs = securityHeaders(config.hstsMaxAge);
   const responder = new Responder(headerPairs, log, state);
 
+  let limiter: RateLimiter | undefined;
+  if (config.rateLimitPerMinute > 0) {
+    limiter = new RateLimiter({
+      burst: config.rateLimitBurst,
+      perMinute: config.rateLimitPerMinute,
+      maxClients: config.rateLimitMaxClients,
+      now: options.clock ?? (() => performance.now()),
+    });
+  } else {
+    log.warn('rate limiting is disabled (RATE_LIMIT_PER_MINUTE=0)');
+  }
+  const keyOf = (client: string): string => addressKey(client, config.ipv6KeyPrefix);
+
   // The pipeline, in order. A stage answers (returns true) or passes the request on.
-  const stages: readonly Stage[] = [
-    requireHost(responder),
-    ...(options.extraStages ?? []),
-    createRouter(config, state, responder),
-  ];
+  const stages: Stage[] = [requireHost(responder), createClientIpStage(config.trustedProxies, log)];
+  if (config.forceHttps) stages.push(createHttpsStage(config.publicHostname, responder));
+  stages.push(
+    createCorsStage(
+      {
+        allowedOrigins: config.allowedOrigins,
+        allowHeaders: config.corsAllowHeaders,
+        maxAge: config.corsMaxAge,
+        allowCredentials: config.corsAllowCredentials,
+      },
+      responder,
+    ),
+  );
+  if (limiter !== undefined) stages.push(createRateLimitStage(limiter, keyOf, responder));
+  stages.push(...(options.extraStages ?? []), createRouter(config, state, responder));
 
   const run = (exchange: Exchange): void => {
     try {
@@ -100,7 +129,8 @@ export function createApp(config: Config, log: Logger, options: AppOptions = {})
       path,
       query,
       startedAt: performance.now(),
-      client: peerAddress(req),
+      client: peerAddress({ req }),
+      forwardedProto: undefined,
       headers: [],
       closeConnection: false,
     };
@@ -131,5 +161,10 @@ export function createApp(config: Config, log: Logger, options: AppOptions = {})
   server.maxHeadersCount = MAX_HEADER_COUNT;
   server.maxRequestsPerSocket = 0;
   server.on('clientError', createClientErrorHandler(headerPairs, log));
-  return { server, state };
+  if (limiter !== undefined) {
+    const sweeper = setInterval(() => limiter.sweep(), RATE_LIMIT_SWEEP_MS);
+    sweeper.unref();
+    server.on('close', () => clearInterval(sweeper));
+  }
+  return { server, state, limiter };
 }

@@ -14,12 +14,13 @@ export function jsonBody(value: unknown): Body {
 }
 
 /** An RFC 9457 problem document; never carries a stack trace or request data beyond what the caller passes. */
-export function problemBody(status: number, detail: string, type?: string): Body {
+export function problemBody(status: number, detail: string, type?: string, extensions: Record<string, unknown> = {}): Body {
   const document: Record<string, unknown> = {};
   if (type !== undefined) document.type = type;
   document.title = STATUS_CODES[status] ?? 'Error';
   document.status = status;
   document.detail = detail;
+  Object.assign(document, extensions);
   return { bytes: Buffer.from(JSON.stringify(document)), contentType: PROBLEM_TYPE };
 }
 

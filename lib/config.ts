@@ -1,5 +1,7 @@
 // Turns the environment into one typed, frozen configuration, or a list of every problem found.
 import { isIP } from 'node:net';
+import { isValidHost } from './host.ts';
+import { parseCidrList } from './ip.ts';
 import { DEFAULT_HSTS_MAX_AGE } from './security-headers.ts';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -17,6 +19,21 @@ export interface Config {
   readonly logLevel: LogLevel;
   readonly shutdownTimeoutMs: number;
   readonly hstsMaxAge: number;
+  /** CIDRs whose X-Forwarded-For / X-Forwarded-Proto are believed (the ALB's subnets / the VPC CIDR). */
+  readonly trustedProxies: readonly string[];
+  readonly ipv6KeyPrefix: number;
+  readonly forceHttps: boolean;
+  readonly publicHostname: string | undefined;
+  /** Exact origins, or '*' for any origin. Empty: no cross-origin access. */
+  readonly allowedOrigins: readonly string[] | '*';
+  /** Lower-case request header names a preflight may ask for. */
+  readonly corsAllowHeaders: readonly string[];
+  readonly corsMaxAge: number;
+  readonly corsAllowCredentials: boolean;
+  readonly rateLimitBurst: number;
+  /** 0 disables the limiter. */
+  readonly rateLimitPerMinute: number;
+  readonly rateLimitMaxClients: number;
 }
 
 /** Every problem with the environment, one line each, naming the variable, the bad value and the accepted form. */
@@ -36,6 +53,7 @@ const VERSION_PATTERN = /^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$/;
 const HOSTNAME_PATTERN = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 type Env = Readonly<Record<string, string | undefined>>;
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
  * Reads variables one by one and collects problems instead of throwing at the first, so an operator
@@ -109,11 +127,79 @@ function readHost(reader: EnvReader): string {
   return value;
 }
 
+function readTrustedProxies(reader: EnvReader): string[] {
+  const value = reader.raw('TRUSTED_PROXIES');
+  if (value === undefined) return [];
+  const { cidrs, problems } = parseCidrList(value);
+  for (const bad of problems) {
+    reader.problem('TRUSTED_PROXIES', bad, 'comma-separated IPv4/IPv6 addresses or CIDRs, e.g. 10.0.0.0/16,fd00::/8');
+  }
+  return cidrs;
+}
+
+function readPublicHostname(reader: EnvReader): string | undefined {
+  const value = reader.raw('PUBLIC_HOSTNAME');
+  if (value === undefined) return undefined;
+  if (!isValidHost(value)) {
+    reader.problem('PUBLIC_HOSTNAME', value, 'a host name with an optional port, e.g. api.example.com or api.example.com:8443');
+    return undefined;
+  }
+  return value;
+}
+
+/**
+ * Origins must be written exactly as browsers serialise them (RFC 6454): scheme://host[:port], lower-case,
+ * no default port, no path, no trailing slash; matching is then a byte comparison, as the Fetch standard's CORS check is.
+ */
+function readAllowedOrigins(reader: EnvReader): readonly string[] | '*' {
+  const value = reader.raw('ALLOWED_ORIGINS');
+  if (value === undefined) return [];
+  const items = value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  if (items.includes('*')) {
+    if (items.length > 1) reader.problem('ALLOWED_ORIGINS', value, "'*' alone, or a list of exact origins without '*'");
+    return '*';
+  }
+  const origins: string[] = [];
+  for (const item of items) {
+    let serialised: string | undefined;
+    try {
+      const url = new URL(item);
+      if (url.protocol === 'http:' || url.protocol === 'https:') serialised = url.origin;
+    } catch {
+      serialised = undefined;
+    }
+    if (serialised !== item) {
+      const hint = serialised === undefined ? '' : ` (did you mean ${serialised}?)`;
+      reader.problem('ALLOWED_ORIGINS', item, `an exact origin scheme://host[:port] with no path or trailing slash${hint}`);
+      continue;
+    }
+    origins.push(item);
+  }
+  return origins;
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+function readAllowHeaders(reader: EnvReader): string[] {
+  const value = reader.raw('CORS_ALLOW_HEADERS') ?? 'Content-Type';
+  const names: string[] = [];
+  for (const raw of value.split(',')) {
+    const name = raw.trim();
+    if (name === '') continue;
+    if (!HEADER_NAME.test(name) || name === '*') {
+      reader.problem('CORS_ALLOW_HEADERS', name, 'comma-separated header names, e.g. Content-Type,Authorization');
+      continue;
+    }
+    names.push(name.toLowerCase());
+  }
+  return names;
+}
+
 /** Parses the service configuration; throws ConfigError listing every problem. */
 export function loadConfig(env: Env, defaultVersion: string): Config {
   const reader = new EnvReader(env);
   const versionForm = '1-64 characters of A-Z a-z 0-9 . + _ -, starting with a letter or digit';
-  const config: Config = {
+  const config: Mutable<Config> = {
     port: reader.integer('PORT', 8080, 0, 65_535),
     host: readHost(reader),
     nodeEnv: reader.oneOf('NODE_ENV', NODE_ENVS, 'development'),
@@ -122,7 +208,24 @@ export function loadConfig(env: Env, defaultVersion: string): Config {
     logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     shutdownTimeoutMs: reader.integer('SHUTDOWN_TIMEOUT_MS', DEFAULT_SHUTDOWN_TIMEOUT_MS, 0, 600_000),
     hstsMaxAge: reader.integer('HSTS_MAX_AGE', DEFAULT_HSTS_MAX_AGE, 0, 2_147_483_647),
+    trustedProxies: readTrustedProxies(reader),
+    ipv6KeyPrefix: reader.integer('RATE_LIMIT_IPV6_PREFIX', 56, 32, 64),
+    forceHttps: false,
+    publicHostname: readPublicHostname(reader),
+    allowedOrigins: readAllowedOrigins(reader),
+    corsAllowHeaders: readAllowHeaders(reader),
+    corsMaxAge: reader.integer('CORS_MAX_AGE', 600, 0, 86_400),
+    corsAllowCredentials: reader.boolean('CORS_ALLOW_CREDENTIALS', false),
+    rateLimitBurst: reader.integer('RATE_LIMIT_BURST', 100, 1, 1_000_000),
+    rateLimitPerMinute: reader.integer('RATE_LIMIT_PER_MINUTE', 100, 0, 60_000_000),
+    rateLimitMaxClients: reader.integer('RATE_LIMIT_MAX_CLIENTS', 100_000, 1, 10_000_000),
   };
+  config.forceHttps = reader.boolean('FORCE_HTTPS', config.nodeEnv === 'production');
+  if (config.corsAllowCredentials && config.allowedOrigins === '*') {
+    reader.problems.push(
+      'CORS_ALLOW_CREDENTIALS="true" is invalid with ALLOWED_ORIGINS="*": browsers refuse credentials with a wildcard; list the exact origins',
+    );
+  }
   if (reader.problems.length > 0) throw new ConfigError(reader.problems);
   return Object.freeze(config);
 }

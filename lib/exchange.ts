@@ -13,6 +13,8 @@ export interface Exchange {
   readonly startedAt: number;
   /** The client's address: the socket peer, or the forwarded client once the client-IP stage has run. */
   client: string;
+  /** X-Forwarded-Proto as a trusted proxy reported it ('http' or 'https'), else undefined. */
+  forwardedProto: string | undefined;
   /** Extra response headers added by stages, flat: [name, value, name, value, ...]. */
   readonly headers: string[];
   /** Set when this response must end the connection (for example a body over the limit). */

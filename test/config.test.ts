@@ -19,6 +19,17 @@ describe('loadConfig', () => {
         logLevel: 'info',
         shutdownTimeoutMs: 25_000,
         hstsMaxAge: 63_072_000,
+        trustedProxies: [],
+        ipv6KeyPrefix: 56,
+        forceHttps: false,
+        publicHostname: undefined,
+        allowedOrigins: [],
+        corsAllowHeaders: ['content-type'],
+        corsMaxAge: 600,
+        corsAllowCredentials: false,
+        rateLimitBurst: 100,
+        rateLimitPerMinute: 100,
+        rateLimitMaxClients: 100_000,
       },
     );
     assert.ok(Object.isFrozen(config));

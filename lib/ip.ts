@@ -1,0 +1,109 @@
+// IP address helpers: normalising, parsing CIDR lists into a BlockList, and masking IPv6 to a prefix.
+import { BlockList, isIP } from 'node:net';
+
+const MAPPED_PREFIX = '::ffff:';
+
+/** `::ffff:a.b.c.d` (IPv4-mapped, as dual-stack sockets report IPv4 peers) becomes `a.b.c.d`. */
+export function normalizeAddress(address: string): string {
+  if (address.length > MAPPED_PREFIX.length && address.slice(0, MAPPED_PREFIX.length).toLowerCase() === MAPPED_PREFIX) {
+    const tail = address.slice(MAPPED_PREFIX.length);
+    if (isIP(tail) === 4) return tail;
+  }
+  return address;
+}
+
+/**
+ * Parses one X-Forwarded-For entry: trims it, strips `:port` from IPv4 and `[v6]:port`/`[v6]` brackets,
+ * normalises mapped IPv4, and returns undefined when what is left is not an IP address.
+ */
+export function parseForwardedAddress(entry: string): string | undefined {
+  let value = entry.trim();
+  if (value.startsWith('[')) {
+    const close = value.indexOf(']');
+    if (close === -1) return undefined;
+    const rest = value.slice(close + 1);
+    if (rest !== '' && !/^:\d{1,5}$/.test(rest)) return undefined;
+    value = value.slice(1, close);
+  } else {
+    const colon = value.indexOf(':');
+    if (colon !== -1 && colon === value.lastIndexOf(':')) {
+      // Exactly one colon: IPv4 with a port (IPv6 always has at least two).
+      if (!/^\d{1,5}$/.test(value.slice(colon + 1))) return undefined;
+      value = value.slice(0, colon);
+    }
+  }
+  if (isIP(value) === 0) return undefined;
+  return normalizeAddress(value);
+}
+
+/** A validated CIDR list as a BlockList, plus problems found while parsing (for the config errors). */
+export function parseCidrList(text: string): { list: BlockList; cidrs: string[]; problems: string[] } {
+  const list = new BlockList();
+  const cidrs: string[] = [];
+  const problems: string[] = [];
+  for (const raw of text.split(',')) {
+    const item = raw.trim();
+    if (item === '') continue;
+    const slash = item.indexOf('/');
+    const address = normalizeAddress(slash === -1 ? item : item.slice(0, slash));
+    const family = isIP(address);
+    const maxPrefix = family === 6 ? 128 : 32;
+    const prefixText = slash === -1 ? String(maxPrefix) : item.slice(slash + 1);
+    const prefix = Number(prefixText);
+    if (family === 0 || !/^\d{1,3}$/.test(prefixText) || prefix > maxPrefix) {
+      problems.push(item);
+      continue;
+    }
+    list.addSubnet(address, prefix, family === 6 ? 'ipv6' : 'ipv4');
+    cidrs.push(`${address}/${prefix}`);
+  }
+  return { list, cidrs, problems };
+}
+
+/** Whether an already-validated address is inside the list. */
+export function inList(list: BlockList, address: string): boolean {
+  return list.check(address, address.includes(':') ? 'ipv6' : 'ipv4');
+}
+
+/** Expands a valid IPv6 address (optionally with a dotted IPv4 tail or a zone) into its eight 16-bit groups. */
+function ipv6Groups(address: string): number[] {
+  let text = address;
+  const zone = text.indexOf('%');
+  if (zone !== -1) text = text.slice(0, zone);
+  const lastColon = text.lastIndexOf(':');
+  const tail = text.slice(lastColon + 1);
+  if (tail.includes('.')) {
+    const octets = tail.split('.').map(Number);
+    const high = ((octets[0] ?? 0) << 8) | (octets[1] ?? 0);
+    const low = ((octets[2] ?? 0) << 8) | (octets[3] ?? 0);
+    text = `${text.slice(0, lastColon + 1)}${high.toString(16)}:${low.toString(16)}`;
+  }
+  const doubleColon = text.indexOf('::');
+  let parts: string[];
+  if (doubleColon === -1) {
+    parts = text.split(':');
+  } else {
+    const head = text.slice(0, doubleColon) === '' ? [] : text.slice(0, doubleColon).split(':');
+    const rest = text.slice(doubleColon + 2) === '' ? [] : text.slice(doubleColon + 2).split(':');
+    parts = [...head, ...new Array<string>(8 - head.length - rest.length).fill('0'), ...rest];
+  }
+  return parts.map((part) => parseInt(part, 16));
+}
+
+/**
+ * The rate-limit key of an address: IPv4 as is; IPv6 masked to `prefixLength` bits, because one
+ * subscriber usually holds a whole /56 or /64 and could otherwise rotate through it.
+ */
+export function addressKey(address: string, prefixLength: number): string {
+  if (!address.includes(':')) return address;
+  const groups = ipv6Groups(address);
+  let key = '';
+  let bitsLeft = prefixLength;
+  for (let index = 0; index < 8 && bitsLeft > 0; index++) {
+    const keep = Math.min(16, bitsLeft);
+    const mask = (0xffff << (16 - keep)) & 0xffff;
+    key += `${((groups[index] ?? 0) & mask).toString(16)}:`;
+    bitsLeft -= keep;
+  }
+  return `${key}:/${prefixLength}`;
+}

@@ -1,0 +1,141 @@
+// Token-bucket rate limiter per client key, O(1) per request, with a hard cap on tracked clients, and its pipeline stage.
+import { problemBody } from './body.ts';
+import type { Exchange, Stage } from './exchange.ts';
+import type { Responder } from './respond.ts';
+
+const EXEMPT_PATH = '/health';
+
+export interface RateLimitOptions {
+  /** Bucket capacity: the burst a client may send at once. */
+  readonly burst: number;
+  /** Refill rate in tokens per minute. */
+  readonly perMinute: number;
+  /** Most keys tracked at once; beyond it, new keys share one overflow bucket. */
+  readonly maxClients: number;
+  /** Milliseconds, monotonic in production (performance.now); injectable for tests. */
+  readonly now: () => number;
+}
+
+export interface RateLimitDecision {
+  readonly allowed: boolean;
+  /** Whole tokens left after this request. */
+  readonly remaining: number;
+  /** Seconds until one more token (0 when the bucket is full). */
+  readonly resetSeconds: number;
+  /** Seconds until a refused client may retry (0 when allowed). */
+  readonly retryAfterSeconds: number;
+}
+
+/** How long the forced sweep at the cap is skipped after a sweep, so a flood cannot make every request O(n). */
+const MIN_MS_BETWEEN_FORCED_SWEEPS = 1000;
+
+/**
+ * Each key stores one number: the time at which its bucket will be full again ("fullAt", the GCRA form of a
+ * token bucket). Tokens at time t are `burst - (fullAt - t) * rate`; taking one adds `1 / rate` to fullAt.
+ * A full bucket is the same as no entry, so entries whose fullAt has passed are forgotten by `sweep()`,
+ * losslessly. Unlike the fixed windows of express-rate-limit, @fastify/rate-limit and Flask-Limiter, there is
+ * no 2x burst at a window edge.
+ *
+ * Memory is capped at `maxClients` entries. At the cap, full buckets are swept first (they carry no state);
+ * a bucket that is not full is never dropped, so nobody can reset their own limit by flooding the table.
+ * If every tracked bucket is partly drained, new keys share a single overflow bucket: under a flood of
+ * distinct addresses new clients are limited together rather than not at all.
+ */
+export class RateLimiter {
+  readonly burst: number;
+  readonly #msPerToken: number;
+  readonly #capacityMs: number;
+  readonly #maxClients: number;
+  readonly #now: () => number;
+  readonly #buckets = new Map<string, number>();
+  #overflowFullAt = 0;
+  #lastSweep = Number.NEGATIVE_INFINITY;
+
+  constructor(options: RateLimitOptions) {
+    if (options.perMinute <= 0) throw new RangeError('perMinute must be positive; disable the limiter instead');
+    this.burst = options.burst;
+    this.#msPerToken = 60_000 / options.perMinute;
+    this.#capacityMs = this.burst * this.#msPerToken;
+    this.#maxClients = options.maxClients;
+    this.#now = options.now;
+  }
+
+  /** Seconds to refill an empty bucket: the `w` of RateLimit-Policy. */
+  get windowSeconds(): number {
+    return Math.ceil(this.#capacityMs / 1000);
+  }
+
+  get trackedClients(): number {
+    return this.#buckets.size;
+  }
+
+  /** Takes one token for `key` if there is one. */
+  take(key: string): RateLimitDecision {
+    const now = this.#now();
+    let fullAt = this.#buckets.get(key);
+    let tracked = fullAt !== undefined;
+    if (!tracked && this.#buckets.size >= this.#maxClients) {
+      this.#sweepAtCap(now);
+      tracked = this.#buckets.size < this.#maxClients;
+      if (!tracked) fullAt = this.#overflowFullAt;
+    }
+    const start = fullAt === undefined || fullAt < now ? now : fullAt;
+    const next = start + this.#msPerToken;
+    const debtMs = next - now;
+    if (debtMs > this.#capacityMs) {
+      // Not enough for one token: nothing is taken, nothing is stored.
+      const debtBefore = start - now;
+      const tokens = (this.#capacityMs - debtBefore) / this.#msPerToken;
+      return { allowed: false, remaining: 0, resetSeconds: this.#secondsToNextToken(tokens), retryAfterSeconds: this.#secondsToNextToken(tokens) };
+    }
+    if (tracked) this.#buckets.set(key, next);
+    else this.#overflowFullAt = next;
+    const tokens = (this.#capacityMs - debtMs) / this.#msPerToken;
+    return { allowed: true, remaining: Math.floor(tokens + 1e-9), resetSeconds: tokens >= this.burst ? 0 : this.#secondsToNextToken(tokens), retryAfterSeconds: 0 };
+  }
+
+  /** Forgets every full bucket (no state is lost: a full bucket is the default). */
+  sweep(now: number = this.#now()): void {
+    this.#lastSweep = now;
+    for (const [key, fullAt] of this.#buckets) {
+      if (fullAt <= now) this.#buckets.delete(key);
+    }
+  }
+
+  #sweepAtCap(now: number): void {
+    if (now - this.#lastSweep >= MIN_MS_BETWEEN_FORCED_SWEEPS) this.sweep(now);
+  }
+
+  /** Whole seconds (at least 1) until the fractional token count reaches the next whole token. */
+  #secondsToNextToken(tokens: number): number {
+    const missing = Math.floor(tokens + 1e-9) + 1 - tokens;
+    return Math.max(1, Math.ceil((missing * this.#msPerToken) / 1000 - 1e-9));
+  }
+}
+
+/** The limiter as a pipeline stage: RateLimit fields on every limited response, 429 problem+json when empty. */
+export function createRateLimitStage(
+  limiter: RateLimiter,
+  keyOf: (client: string) => string,
+  responder: Responder,
+): Stage {
+  // IETF draft-ietf-httpapi-ratelimit-headers (-08 to -11 syntax): q = quota, w = seconds to refill it.
+  const policy = `"default";q=${limiter.burst};w=${limiter.windowSeconds}`;
+  const quotaExceeded = problemBody(
+    429,
+    'This client has used its request quota; retry after the number of seconds in Retry-After.',
+    'https://iana.org/assignments/http-problem-types#quota-exceeded',
+    { 'violated-policies': ['default'] },
+  );
+
+  return function rateLimit(exchange: Exchange): boolean {
+    // ALB health checks come from a few load-balancer nodes; a 429 would take healthy tasks out of service.
+    if (exchange.path === EXEMPT_PATH) return false;
+    const decision = limiter.take(keyOf(exchange.client));
+    exchange.headers.push('RateLimit-Policy', policy, 'RateLimit', `"default";r=${decision.remaining};t=${decision.resetSeconds}`);
+    if (decision.allowed) return false;
+    exchange.headers.push('Retry-After', String(decision.retryAfterSeconds));
+    responder.send(exchange, 429, quotaExceeded);
+    return true;
+  };
+}
