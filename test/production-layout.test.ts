@@ -75,7 +75,8 @@ function copyInto(source: string, destination: string, destinationIsFolder: bool
   }
   const target = destinationIsFolder ? join(destination, basename(source)) : destination;
   mkdirSync(dirname(target), { recursive: true });
-  cpSync(source, target, { verbatimSymlinks: true });
+  // recursive: a symlink to a folder (the build stage's linked node_modules) is copied as the link itself.
+  cpSync(source, target, { recursive: true, verbatimSymlinks: true });
 }
 
 /** Replays a stage's WORKDIR and COPY steps into `tree`; returns the final working directory. */

@@ -1,0 +1,74 @@
+// Runs `npm test` once more on the container image's Node, installed from the npm registry's node-<os>-<arch> package.
+//
+// The version comes from the Dockerfile's base tag (the one place it is written), so CI on an older Node still
+// proves the suite on the Node that production runs. The binary is cached outside the repository.
+// Exit codes: npm test's own code (0 pass, 1 fail), 2 when the Node binary cannot be installed or checked.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { nodeVersionOf, readDockerfile } from '../test/helpers/dockerfile.ts';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const EXIT_SETUP_FAILED = 2;
+/** Platforms the npm registry publishes Node binaries for as node-<platform>-<arch>. */
+const SUPPORTED_PLATFORMS = new Set(['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64']);
+
+function fail(message: string): never {
+  process.stderr.write(`node-parity: ${message}\n`);
+  process.exit(EXIT_SETUP_FAILED);
+}
+
+/** NODE_PARITY_CACHE, else $XDG_CACHE_HOME or ~/.cache, under hello-service/node-parity: outside the checkout. */
+function cacheRoot(): string {
+  const explicit = process.env.NODE_PARITY_CACHE;
+  if (explicit !== undefined && explicit !== '') return explicit;
+  const xdg = process.env.XDG_CACHE_HOME;
+  return join(xdg !== undefined && xdg !== '' ? xdg : join(homedir(), '.cache'), 'hello-service', 'node-parity');
+}
+
+function binaryPackage(): string {
+  const platform = `${process.platform}-${process.arch}`;
+  if (!SUPPORTED_PLATFORMS.has(platform)) {
+    fail(`no npm-registry Node binary for ${platform}; supported: ${[...SUPPORTED_PLATFORMS].join(', ')}`);
+  }
+  return `node-${platform}`;
+}
+
+function reportedVersion(nodeBinary: string): string | null {
+  if (!existsSync(nodeBinary)) return null;
+  const result = spawnSync(nodeBinary, ['--version'], { encoding: 'utf8' });
+  return result.status === 0 ? result.stdout.trim() : null;
+}
+
+function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: ROOT, env, stdio: 'inherit' });
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve(code ?? (signal === null ? 1 : 128)));
+  });
+}
+
+/** Installs node-<platform>-<arch>@version into the cache (npm checks the registry's integrity hash) unless present. */
+async function installNode(version: string): Promise<string> {
+  const pkg = binaryPackage();
+  const prefix = join(cacheRoot(), `${pkg}-${version}`);
+  const nodeBinary = join(prefix, 'node_modules', pkg, 'bin', 'node');
+  if (reportedVersion(nodeBinary) === `v${version}`) return nodeBinary;
+
+  rmSync(prefix, { recursive: true, force: true });
+  process.stderr.write(`node-parity: installing ${pkg}@${version} into ${prefix}\n`);
+  const installArgs = ['install', '--prefix', prefix, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--ignore-scripts', `${pkg}@${version}`];
+  const code = await run('npm', installArgs, process.env);
+  if (code !== 0) fail(`npm install ${pkg}@${version} exited with ${code}`);
+  const installed = reportedVersion(nodeBinary);
+  if (installed !== `v${version}`) fail(`${nodeBinary} reports ${installed ?? 'nothing'}, expected v${version}`);
+  return nodeBinary;
+}
+
+const version = nodeVersionOf(readDockerfile(join(ROOT, 'Dockerfile')));
+const nodeBinary = await installNode(version);
+process.stderr.write(`node-parity: running npm test on Node v${version} (${nodeBinary})\n`);
+// First on PATH, so npm and every `node` the suite spawns (including process.execPath in tests) is the image's Node.
+const path = [dirname(nodeBinary), process.env.PATH ?? ''].join(delimiter);
+process.exit(await run('npm', ['test'], { ...process.env, PATH: path }));
