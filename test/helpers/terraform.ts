@@ -1,0 +1,116 @@
+// Test helper: finds terraform and the offline provider mirror, copies terraform/ to a temp dir, runs terraform with argument arrays.
+import { spawn } from 'node:child_process';
+import { accessSync, constants, cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
+export const TERRAFORM_DIR = path.join(REPO_ROOT, 'terraform');
+export const LOCK_FILE_NAME = '.terraform.lock.hcl';
+/** The project's CLI config: keeps ~/.terraformrc out of the tests. */
+export const CLI_CONFIG_FILE = path.join(REPO_ROOT, 'test', 'terraform.rc');
+
+const DEFAULT_TERRAFORM = '/usr/local/bin/terraform';
+const DEFAULT_PLUGIN_DIR = '/opt/tf-plugins';
+const PROVIDER_SOURCE = path.join('registry.terraform.io', 'hashicorp', 'aws');
+
+export interface TerraformResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** TERRAFORM_BIN, else `terraform` on PATH, else /usr/local/bin/terraform; undefined when none is executable. */
+export function findTerraform(): string | undefined {
+  const candidates: string[] = [];
+  if (process.env.TERRAFORM_BIN) candidates.push(process.env.TERRAFORM_BIN);
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (dir !== '') candidates.push(path.join(dir, 'terraform'));
+  }
+  candidates.push(DEFAULT_TERRAFORM);
+  return candidates.find(isExecutable);
+}
+
+/** The hashicorp/aws version pinned in terraform/.terraform.lock.hcl. */
+export function lockedProviderVersion(): string {
+  const lock = readFileSync(path.join(TERRAFORM_DIR, LOCK_FILE_NAME), 'utf8');
+  const match = /provider "registry\.terraform\.io\/hashicorp\/aws" \{\s*version\s*=\s*"([^"]+)"/.exec(lock);
+  if (!match?.[1]) throw new Error(`${LOCK_FILE_NAME}: no hashicorp/aws version entry`);
+  return match[1];
+}
+
+function platformDir(): string {
+  const arch = process.arch === 'x64' ? 'amd64' : process.arch;
+  return `${process.platform}_${arch}`;
+}
+
+/** TF_PLUGIN_DIR or /opt/tf-plugins, when it holds the locked hashicorp/aws for this platform. */
+export function findPluginDir(): string | undefined {
+  const dir = process.env.TF_PLUGIN_DIR ?? DEFAULT_PLUGIN_DIR;
+  return existsSync(path.join(dir, PROVIDER_SOURCE, lockedProviderVersion(), platformDir())) ? dir : undefined;
+}
+
+/** One line per missing prerequisite, naming exactly what is missing and where it was looked for. */
+export function missingPrerequisites(): string[] {
+  const missing: string[] = [];
+  if (findTerraform() === undefined) {
+    missing.push(`terraform binary (not on PATH, not at ${DEFAULT_TERRAFORM}; set TERRAFORM_BIN)`);
+  }
+  if (findPluginDir() === undefined) {
+    const dir = process.env.TF_PLUGIN_DIR ?? DEFAULT_PLUGIN_DIR;
+    missing.push(`provider mirror ${path.join(dir, PROVIDER_SOURCE, lockedProviderVersion(), platformDir())} (set TF_PLUGIN_DIR)`);
+  }
+  return missing;
+}
+
+/** Copies terraform/ (without .terraform/ dirs or state) to a fresh temp dir, so runs never write into the repo. */
+export function copyTerraformTree(): string {
+  const target = mkdtempSync(path.join(tmpdir(), 'terraform-test-'));
+  cpSync(TERRAFORM_DIR, target, {
+    recursive: true,
+    filter: (source) => {
+      const base = path.basename(source);
+      return base !== '.terraform' && !base.endsWith('.tfstate') && !base.endsWith('.tfstate.backup') && base !== 'backend.hcl';
+    },
+  });
+  return target;
+}
+
+/** The environment terraform runs with: no inherited TF_* settings, no checkpoint calls, the project's CLI config. */
+function terraformEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!key.startsWith('TF_')) env[key] = value;
+  }
+  env.CHECKPOINT_DISABLE = '1';
+  env.TF_CLI_CONFIG_FILE = CLI_CONFIG_FILE;
+  env.TF_IN_AUTOMATION = '1';
+  env.TF_INPUT = '0';
+  return env;
+}
+
+/** Runs terraform with an argument array (no shell) in `cwd` and collects its output. */
+export function runTerraform(args: readonly string[], cwd: string): Promise<TerraformResult> {
+  const terraform = findTerraform();
+  if (terraform === undefined) return Promise.reject(new Error(missingPrerequisites().join('; ')));
+  return new Promise((resolve, reject) => {
+    const child = spawn(terraform, args, { cwd, env: terraformEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      resolve({ code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') });
+    });
+  });
+}
