@@ -73,8 +73,8 @@ export class RateLimiter {
   take(key: string): RateLimitDecision {
     const now = this.#now();
     let fullAt = this.#buckets.get(key);
-    let tracked = fullAt !== undefined;
-    if (!tracked && this.#buckets.size >= this.#maxClients) {
+    let tracked = true;
+    if (fullAt === undefined && this.#buckets.size >= this.#maxClients) {
       this.#sweepAtCap(now);
       tracked = this.#buckets.size < this.#maxClients;
       if (!tracked) fullAt = this.#overflowFullAt;

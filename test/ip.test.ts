@@ -1,0 +1,113 @@
+// Address parsing, CIDR lists, the X-Forwarded-For walk and IPv6 prefix keys, as pure functions.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { forwardedClient } from '../lib/client-ip.ts';
+import { isValidHost } from '../lib/host.ts';
+import { addressKey, inList, normalizeAddress, parseCidrList, parseForwardedAddress } from '../lib/ip.ts';
+
+describe('normalizeAddress', () => {
+  test('unwraps IPv4-mapped IPv6 and leaves everything else alone', () => {
+    assert.equal(normalizeAddress('::ffff:10.1.2.3'), '10.1.2.3');
+    assert.equal(normalizeAddress('::FFFF:10.1.2.3'), '10.1.2.3');
+    assert.equal(normalizeAddress('10.1.2.3'), '10.1.2.3');
+    assert.equal(normalizeAddress('2001:db8::1'), '2001:db8::1');
+    assert.equal(normalizeAddress('::ffff:zzz'), '::ffff:zzz');
+  });
+});
+
+describe('parseForwardedAddress', () => {
+  for (const [entry, expected] of [
+    [' 203.0.113.9 ', '203.0.113.9'],
+    ['203.0.113.9:51234', '203.0.113.9'],
+    ['[2001:db8::1]:443', '2001:db8::1'],
+    ['[2001:db8::1]', '2001:db8::1'],
+    ['2001:db8::1', '2001:db8::1'],
+    ['::ffff:198.51.100.7', '198.51.100.7'],
+    ['unknown', undefined],
+    ['', undefined],
+    ['1.2.3.4:port', undefined],
+    ['[2001:db8::1]x', undefined],
+    ['999.1.1.1', undefined],
+    ['1.2.3.4/24', undefined],
+  ] as const) {
+    test(`${JSON.stringify(entry)} → ${String(expected)}`, () => {
+      assert.equal(parseForwardedAddress(entry), expected);
+    });
+  }
+});
+
+describe('parseCidrList', () => {
+  test('accepts IPv4 and IPv6 CIDRs and bare addresses', () => {
+    const { list, cidrs, problems } = parseCidrList('10.0.0.0/16, 2001:db8::/32,192.0.2.1');
+    assert.deepEqual(problems, []);
+    assert.deepEqual(cidrs, ['10.0.0.0/16', '2001:db8::/32', '192.0.2.1/32']);
+    assert.ok(inList(list, '10.0.255.1'));
+    assert.ok(!inList(list, '10.1.0.1'));
+    assert.ok(inList(list, '2001:db8:ffff::1'));
+    assert.ok(inList(list, '192.0.2.1'));
+    assert.ok(!inList(list, '192.0.2.2'));
+  });
+
+  test('reports every bad entry', () => {
+    assert.deepEqual(parseCidrList('10.0.0.0/33,abc,2001:db8::/129,10.0.0.0/x').problems, ['10.0.0.0/33', 'abc', '2001:db8::/129', '10.0.0.0/x']);
+  });
+});
+
+describe('forwardedClient', () => {
+  const { list: trusted } = parseCidrList('10.0.0.0/16');
+  const peer = '10.0.1.5';
+
+  test('the ALB appends the client: the rightmost untrusted entry is the client', () => {
+    assert.equal(forwardedClient('203.0.113.9', peer, trusted), '203.0.113.9');
+  });
+
+  test('a forged leftmost entry is never taken', () => {
+    assert.equal(forwardedClient('1.2.3.4, 203.0.113.9', peer, trusted), '203.0.113.9');
+  });
+
+  test('trusted hops on the right are skipped', () => {
+    assert.equal(forwardedClient('1.2.3.4, 203.0.113.9, 10.0.2.2, 10.0.3.3', peer, trusted), '203.0.113.9');
+  });
+
+  test('an invalid entry ends the walk: the nearest valid address to its right wins', () => {
+    assert.equal(forwardedClient('1.2.3.4, garbage, 10.0.2.2', peer, trusted), '10.0.2.2');
+    assert.equal(forwardedClient('1.2.3.4, garbage', peer, trusted), peer);
+    assert.equal(forwardedClient('', peer, trusted), peer);
+    assert.equal(forwardedClient('203.0.113.9,', peer, trusted), peer);
+  });
+
+  test('ports are stripped and IPv6 works', () => {
+    assert.equal(forwardedClient('1.2.3.4, 203.0.113.9:5555', peer, trusted), '203.0.113.9');
+    assert.equal(forwardedClient('[2001:db8::7]:5555', peer, trusted), '2001:db8::7');
+  });
+
+  test('all entries trusted: the leftmost trusted one is the client', () => {
+    assert.equal(forwardedClient('10.0.9.9, 10.0.2.2', peer, trusted), '10.0.9.9');
+  });
+});
+
+describe('addressKey', () => {
+  test('IPv4 is kept as is', () => {
+    assert.equal(addressKey('203.0.113.9', 56), '203.0.113.9');
+  });
+
+  test('IPv6 is masked to the prefix', () => {
+    assert.equal(addressKey('2001:db8:0:ab12::1', 56), '2001:db8:0:ab00::/56');
+    assert.equal(addressKey('2001:db8:0:abff:1:2:3:4', 56), addressKey('2001:db8:0:ab00::9', 56));
+    assert.notEqual(addressKey('2001:db8:0:ac00::1', 56), addressKey('2001:db8:0:ab00::1', 56));
+    assert.equal(addressKey('2001:db8:1:2:3::', 64), '2001:db8:1:2::/64');
+    assert.equal(addressKey('2001:db8:ffff:ffff::', 32), '2001:db8::/32');
+    assert.equal(addressKey('::1', 64), '0:0:0:0::/64');
+    assert.equal(addressKey('64:ff9b::192.0.2.33', 64), '64:ff9b:0:0::/64');
+    assert.equal(addressKey('fe80::1%eth0', 64), 'fe80:0:0:0::/64');
+  });
+});
+
+describe('isValidHost', () => {
+  for (const host of ['example.com', 'api.example.com:8443', 'localhost', '10.0.0.1:80', '[::1]:8080', '[2001:db8::1]', 'a-b.c']) {
+    test(`accepts ${host}`, () => assert.ok(isValidHost(host)));
+  }
+  for (const host of ['', 'evil.com/path', 'user@evil.com', 'exa mple.com', 'host:0', 'host:99999', 'host:', '[::1', '[nope]', '-bad.com', 'a\r\nb', 'evil.com?x', 'evil.com#x', '\\evil.com']) {
+    test(`refuses ${JSON.stringify(host)}`, () => assert.ok(!isValidHost(host)));
+  }
+});
