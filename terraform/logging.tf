@@ -33,9 +33,22 @@ resource "aws_flow_log" "this" {
 # ALB access logs bucket. ELB delivers only to SSE-S3 (AES256) buckets, not SSE-KMS.
 ################################################################################
 
-# The regional Elastic Load Balancing account that writes access logs (regions launched before August 2022).
+locals {
+  # Regions launched before August 2022 deliver ALB access logs as a regional ELB account; newer regions deliver as
+  # the logdelivery.elasticloadbalancing.amazonaws.com service principal (granted everywhere). The provider's
+  # aws_elb_service_account knows only the older regions and fails elsewhere, so it is read only for these.
+  # https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html
+  elb_account_regions = toset([
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "af-south-1", "ap-east-1", "ap-south-1",
+    "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
+    "ca-central-1", "eu-central-1", "eu-west-1", "eu-west-2", "eu-west-3", "eu-south-1", "eu-north-1",
+    "me-south-1", "sa-east-1", "us-gov-west-1", "us-gov-east-1", "cn-north-1", "cn-northwest-1",
+  ])
+  alb_logs_via_elb_account = var.alb_access_logs_enabled && contains(local.elb_account_regions, var.aws_region)
+}
+
 data "aws_elb_service_account" "this" {
-  count = var.alb_access_logs_enabled ? 1 : 0
+  count = local.alb_logs_via_elb_account ? 1 : 0
 }
 
 resource "aws_s3_bucket" "alb_logs" {
@@ -118,13 +131,12 @@ resource "aws_s3_bucket_policy" "alb_logs" {
     Version = "2012-10-17"
     Statement = [
       {
-        # Older regions deliver as the regional ELB account, newer ones as the log-delivery service principal.
         Sid    = "AlbAccessLogDelivery"
         Effect = "Allow"
-        Principal = {
-          AWS     = data.aws_elb_service_account.this[0].arn
-          Service = "logdelivery.elasticloadbalancing.amazonaws.com"
-        }
+        Principal = merge(
+          { Service = "logdelivery.elasticloadbalancing.amazonaws.com" },
+          local.alb_logs_via_elb_account ? { AWS = data.aws_elb_service_account.this[0].arn } : {},
+        )
         Action   = "s3:PutObject"
         Resource = "${aws_s3_bucket.alb_logs[0].arn}/alb/AWSLogs/${local.account_id}/*"
       },

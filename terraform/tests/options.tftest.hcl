@@ -153,3 +153,20 @@ run "optional_logs_and_request_scaling_off" {
     error_message = "alb_deletion_protection = false must override the production default."
   }
 }
+
+run "access_logs_in_a_region_without_an_elb_account" {
+  command = plan
+
+  variables {
+    aws_region = "ap-southeast-4"
+  }
+
+  assert {
+    condition     = length(data.aws_elb_service_account.this) == 0
+    error_message = "Regions launched since August 2022 have no ELB account to look up."
+  }
+  assert {
+    condition     = jsondecode(aws_s3_bucket_policy.alb_logs[0].policy).Statement[0].Principal == { Service = "logdelivery.elasticloadbalancing.amazonaws.com" }
+    error_message = "Newer regions must grant only the log-delivery service principal."
+  }
+}

@@ -189,6 +189,17 @@ run "defaults_two_tasks_behind_http_alb" {
     error_message = "The access-log bucket must use SSE-S3 (ELB cannot write to SSE-KMS buckets)."
   }
   assert {
+    condition = jsondecode(aws_s3_bucket_policy.alb_logs[0].policy).Statement[0].Principal == {
+      AWS     = "arn:aws:iam::156460612806:root"
+      Service = "logdelivery.elasticloadbalancing.amazonaws.com"
+    }
+    error_message = "In an older region the log bucket must admit the regional ELB account and the log-delivery service."
+  }
+  assert {
+    condition     = jsondecode(aws_s3_bucket_policy.alb_logs[0].policy).Statement[0].Resource == "arn:aws:s3:::hello-service-production-alb-logs-20260101/alb/AWSLogs/123456789012/*"
+    error_message = "Log delivery may write only under the ALB's prefix for this account."
+  }
+  assert {
     condition = (
       aws_lb_target_group.this.target_type == "ip" &&
       aws_lb_target_group.this.health_check[0].path == "/health" &&
