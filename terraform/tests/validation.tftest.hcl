@@ -105,3 +105,14 @@ run "rejects_private_subnets_without_public_ones" {
   # A zone without domain_name; private subnets without the ALB's public subnets.
   expect_failures = [var.route53_zone_id, var.private_subnet_ids]
 }
+
+run "rejects_a_default_vpc_with_one_subnet" {
+  command = plan
+
+  override_data {
+    target = data.aws_subnets.default[0]
+    values = { ids = ["subnet-0aaaaaaaaaaaaaaaa"] }
+  }
+
+  expect_failures = [aws_lb.this]
+}
