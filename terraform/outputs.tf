@@ -63,6 +63,16 @@ output "image" {
   value       = local.image
 }
 
+output "image_tag" {
+  description = "Image tag the service runs (the image_tag variable of the last apply); plan and drift reuse it when no tag is given."
+  value       = var.image_tag
+}
+
+output "cpu_architecture" {
+  description = "CPU architecture of the task (X86_64 or ARM64); the deploy builds the image for the matching platform."
+  value       = var.cpu_architecture
+}
+
 output "aws_region" {
   description = "Region the stack is deployed in."
   value       = var.aws_region

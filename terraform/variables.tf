@@ -344,7 +344,7 @@ variable "flow_logs_enabled" {
 ################################################################################
 
 variable "waf_enabled" {
-  description = "Attach a WAFv2 web ACL to the ALB: per-IP rate limit (the cross-task limit) plus AWS managed Common, KnownBadInputs and IP-reputation rules. About USD 10/month plus USD 0.60 per million requests."
+  description = "Attach a WAFv2 web ACL to the ALB: per-IP rate limit (the cross-task limit) plus AWS managed Common, KnownBadInputs and IP-reputation rules. About USD 9/month (1 web ACL + 4 rules) plus USD 0.60 per million requests and the WAF log ingestion."
   type        = bool
   default     = true
   nullable    = false

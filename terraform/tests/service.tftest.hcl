@@ -229,6 +229,14 @@ run "defaults_two_tasks_behind_http_alb" {
     error_message = "The outputs must say that HTTPS is off."
   }
   assert {
+    condition     = output.image_tag == "0123456789abcdef0123456789abcdef01234567" && output.cpu_architecture == "X86_64"
+    error_message = "The deploy tooling reads image_tag and cpu_architecture from the outputs."
+  }
+  assert {
+    condition     = output.ecr_repository_url == "123456789012.dkr.ecr.eu-west-1.amazonaws.com/hello-service-production" && output.cluster_name == "hello-service-production" && output.service_name == "hello-service-production"
+    error_message = "The deploy tooling reads ecr_repository_url, cluster_name and service_name."
+  }
+  assert {
     condition     = output.service_url == "http://hello-service-production-1234567890.eu-west-1.elb.amazonaws.com"
     error_message = "service_url must be the plain-HTTP ALB URL without a trailing slash."
   }
