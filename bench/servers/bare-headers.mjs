@@ -1,0 +1,17 @@
+// Benchmark baseline "bare + headers": node:http sending the service's full response header block as one constant array.
+import { createServer } from 'node:http';
+
+const body = Buffer.from(JSON.stringify({ message: 'Hello, World' }));
+// The harness captures the block from the running service (BENCH_HEADERS, a flat JSON array of names and values).
+const captured = JSON.parse(process.env.BENCH_HEADERS ?? '[]');
+if (!Array.isArray(captured) || captured.length === 0 || captured.length % 2 !== 0) {
+  process.stderr.write('BENCH_HEADERS must be a flat JSON array [name, value, ...] captured from the service\n');
+  process.exit(2);
+}
+// No logic at all: the same array every time, through the cheapest documented call (writeHead with a flat array).
+const headers = [...captured.map(String), 'Content-Length', String(body.length)];
+
+createServer((_req, res) => {
+  res.writeHead(200, headers);
+  res.end(body);
+}).listen(Number(process.env.PORT), '127.0.0.1');

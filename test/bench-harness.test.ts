@@ -1,0 +1,197 @@
+// The benchmark harness's pure parts: load-generator report parsing, /proc parsing, medians and ratios, target checks.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { wrkArguments } from '../bench/load.ts';
+import { parseAutocannonResult, parseWrkReport, parseWrkTime } from '../bench/load-output.ts';
+import { parseBusyTicks, parseProcStat, parseVmHwmKb } from '../bench/proc.ts';
+import { summarize, summarizeScale, targetChecks, type RoundRecord } from '../bench/report.ts';
+import { cpuMsPerThousand, holds, median, ratio, relativeSpread } from '../bench/stats.ts';
+import { headerBlockOf } from '../bench/targets.ts';
+
+// Verbatim output of wrk 4.1.0 (Debian) with --latency.
+const WRK_REPORT = `Running 1s test @ http://127.0.0.1:18111/
+  1 threads and 10 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     3.64ms    2.96ms  30.16ms   78.53%
+    Req/Sec     2.85k     1.69k    6.47k    80.00%
+  Latency Distribution
+     50%    3.54ms
+     75%    5.09ms
+     90%    6.56ms
+     99%   14.76ms
+  2868 requests in 1.01s, 470.53KB read
+Requests/sec:   2842.90
+Transfer/sec:    466.41KB
+`;
+
+describe('wrk report parsing', () => {
+  test('reads requests, duration, rate and the 50th/99th percentiles', () => {
+    assert.deepEqual(parseWrkReport(WRK_REPORT), {
+      requests: 2868,
+      durationSeconds: 1.01,
+      requestsPerSecond: 2842.9,
+      p50Ms: 3.54,
+      p99Ms: 14.76,
+      non2xx: 0,
+      errors: 0,
+    });
+  });
+
+  test('counts non-2xx responses and every kind of socket error', () => {
+    const report = WRK_REPORT.replace(
+      'Requests/sec:',
+      '  Socket errors: connect 1, read 3, write 0, timeout 2\n  Non-2xx or 3xx responses: 7\nRequests/sec:',
+    );
+    const parsed = parseWrkReport(report);
+    assert.equal(parsed.non2xx, 7);
+    assert.equal(parsed.errors, 6);
+  });
+
+  test('converts every time unit wrk prints to milliseconds', () => {
+    assert.equal(parseWrkTime('850.00us'), 0.85);
+    assert.equal(parseWrkTime('2.27ms'), 2.27);
+    assert.equal(parseWrkTime('1.50s'), 1500);
+    assert.equal(parseWrkTime('1.00m'), 60_000);
+    assert.throws(() => parseWrkTime('12 parsecs'), /unreadable wrk time/);
+  });
+
+  test('rejects output without latency percentiles, naming what is missing', () => {
+    const withoutLatency = WRK_REPORT.replace(/ {5}50%.*\n/, '');
+    assert.throws(() => parseWrkReport(withoutLatency), /50% latency/);
+    assert.throws(() => parseWrkReport('connection refused'), /"N requests in T"/);
+  });
+});
+
+describe('autocannon result parsing', () => {
+  test('takes req/s as total over duration, latency percentiles, non-2xx, errors and timeouts', () => {
+    const result = { requests: { total: 30_000, average: 9_000 }, duration: 3, latency: { p50: 4, p99: 21 }, non2xx: 5, errors: 2, timeouts: 1 };
+    assert.deepEqual(parseAutocannonResult(JSON.stringify(result)), {
+      requests: 30_000,
+      durationSeconds: 3,
+      requestsPerSecond: 10_000,
+      p50Ms: 4,
+      p99Ms: 21,
+      non2xx: 5,
+      errors: 3,
+    });
+  });
+
+  test('rejects what is not an autocannon result', () => {
+    assert.throws(() => parseAutocannonResult('Running 10s test'), /not JSON/);
+    assert.throws(() => parseAutocannonResult('{"latency":{}}'), /requests\.total or duration/);
+  });
+});
+
+describe('wrk arguments', () => {
+  const base = {
+    url: 'http://127.0.0.1:8080/',
+    connections: 50,
+    durationSeconds: 5,
+    headers: { Origin: 'https://app.example.com' },
+    newConnectionPerRequest: false,
+    distinctClients: 0,
+    cpu: 1,
+  };
+
+  test('keep-alive: one thread, latency percentiles, the Origin header', () => {
+    assert.deepEqual(wrkArguments(base, '/x.lua'), [
+      '-t1', '-c50', '-d5s', '--latency', '--timeout', '5s', '-H', 'Origin: https://app.example.com', 'http://127.0.0.1:8080/',
+    ]);
+  });
+
+  test('new connections and the X-Forwarded-For script with its client count', () => {
+    const args = wrkArguments({ ...base, newConnectionPerRequest: true, distinctClients: 100_000 }, '/x.lua');
+    assert.deepEqual(args.slice(-7), ['-H', 'Connection: close', '-s', '/x.lua', 'http://127.0.0.1:8080/', '--', '100000']);
+  });
+});
+
+describe('/proc parsing', () => {
+  test('stat fields are read after the last parenthesis, whatever the command name holds', () => {
+    const stat = '4242 (node (a) b) S 17 4242 4242 0 -1 4194560 100 0 0 0 250 40 7 3 20 0 11 0 100 0 0';
+    assert.deepEqual(parseProcStat(stat), { ppid: 17, ownTicks: 290, reapedChildTicks: 10 });
+    assert.throws(() => parseProcStat('1 (x) S 0'), /fewer than 17 fields/);
+  });
+
+  test('peak RSS comes from VmHWM', () => {
+    assert.equal(parseVmHwmKb('Name:\tnode\nVmPeak:\t 900000 kB\nVmHWM:\t   81234 kB\nVmRSS:\t 80000 kB\n'), 81_234);
+    assert.equal(parseVmHwmKb('Name:\tkthreadd\n'), 0);
+  });
+
+  test('machine busy time excludes idle and iowait', () => {
+    const procStat = 'cpu  100 5 50 9000 70 1 2 3 0 0\ncpu0 50 2 25 4500 35 0 1 1 0 0\n';
+    assert.equal(parseBusyTicks(procStat), 100 + 5 + 50 + 1 + 2 + 3);
+  });
+});
+
+describe('statistics', () => {
+  test('median of odd and even counts, NaN for none', () => {
+    assert.equal(median([5, 1, 3]), 3);
+    assert.equal(median([4, 1, 3, 2]), 2.5);
+    assert.ok(Number.isNaN(median([])));
+  });
+
+  test('spread is (max - min) / median; ratios and CPU per 1 000 requests', () => {
+    assert.equal(relativeSpread([90, 100, 110]), 0.2);
+    assert.equal(relativeSpread([100]), 0);
+    assert.equal(ratio(82, 100), 0.82);
+    assert.ok(Number.isNaN(ratio(1, 0)));
+    assert.equal(cpuMsPerThousand(500, 20_000), 25);
+  });
+
+  test('a check holds only for a real measurement on the right side of its limit', () => {
+    assert.equal(holds({ name: 'x', measured: 0.95, limit: 0.95, kind: 'min' }), true);
+    assert.equal(holds({ name: 'x', measured: 0.94, limit: 0.95, kind: 'min' }), false);
+    assert.equal(holds({ name: 'x', measured: 1.3, limit: 1.2, kind: 'max' }), false);
+    assert.equal(holds({ name: 'x', measured: Number.NaN, limit: 1.2, kind: 'max' }), false);
+  });
+});
+
+function round(target: string, rps: number, roundNumber: number, p99Ms = 2): RoundRecord {
+  const load = { requests: rps * 5, durationSeconds: 5, requestsPerSecond: rps, p50Ms: 1, p99Ms, non2xx: 0, errors: 0 };
+  return { target, mode: 'keep-alive', round: roundNumber, load, serverCpuMs: rps * 5 * 0.03, foreignCores: 0, attempts: 1 };
+}
+
+describe('report', () => {
+  const targets = ['bare', 'bare-headers', 'service', 'service-log-off', 'fastify'].map((id, index) => ({
+    id,
+    label: id,
+    peakRssMb: 70 + index,
+    coldStartMs: 100 + index * 5,
+  }));
+  const records = [
+    round('bare', 30_000, 1), round('bare', 32_000, 2), round('bare', 31_000, 3),
+    round('bare-headers', 25_000, 1), round('bare-headers', 26_000, 2), round('bare-headers', 24_000, 3),
+    round('service', 21_000, 1), round('service', 20_000, 2), round('service', 22_000, 3),
+    round('service-log-off', 24_000, 1, 2.2), round('service-log-off', 25_000, 2, 2.2), round('service-log-off', 23_000, 3, 2.2),
+    round('fastify', 8_000, 1), round('fastify', 8_000, 2), round('fastify', 9_000, 3),
+  ];
+
+  test('ratios use the baselines medians from the same run', () => {
+    const summaries = summarize(records, targets, 'keep-alive');
+    const service = summaries.find((summary) => summary.id === 'service');
+    assert.equal(service?.requestsPerSecond, 21_000);
+    assert.equal(service?.vsBare, 21_000 / 31_000);
+    assert.equal(service?.vsBareHeaders, 21_000 / 25_000);
+    assert.equal(service?.cpuMsPer1k, 30);
+    assert.equal(summarize(records, targets, 'new-connection')[0]?.perRound.length, 0);
+  });
+
+  test('target checks compare the service with the baselines and fastify', () => {
+    const summaries = summarize(records, targets, 'keep-alive');
+    const scale = summarizeScale(new Map([[1, [20_000]], [1_000, [19_000]], [100_000, [17_000]]]));
+    const checks = new Map(targetChecks(summaries, scale).map((check) => [check.name, check]));
+    const check = (prefix: string) => [...checks.values()].find((item) => item.name.startsWith(prefix));
+    assert.equal(check('keep-alive req/s, access log off')?.measured, 24_000 / 25_000);
+    assert.equal(holds(check('keep-alive req/s, access log off')!), true);
+    assert.equal(check('keep-alive req/s, access log on ≥ 2.5')?.measured, 21_000 / 8_000);
+    assert.equal(check('keep-alive p99')?.measured, 2.2 / 2);
+    assert.equal(check('peak RSS')?.measured, 2);
+    assert.equal(check('limiter')?.measured, 0.85);
+    assert.ok(Number.isNaN(check('new-connection')?.measured ?? 0), 'no new-connection rounds: not measured');
+  });
+});
+
+test('the bare + headers block is the service header block minus what node:http adds itself', () => {
+  const raw = ['X-Frame-Options', 'DENY', 'Content-Length', '26', 'Date', 'x', 'Connection', 'keep-alive', 'Keep-Alive', 'timeout=65', 'Vary', 'Origin'];
+  assert.deepEqual(headerBlockOf(raw), ['X-Frame-Options', 'DENY', 'Vary', 'Origin']);
+});
