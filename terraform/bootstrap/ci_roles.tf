@@ -154,6 +154,14 @@ resource "aws_iam_role_policy" "apply_state_and_iam" {
         Resource = "arn:${local.partition}:iam::${local.account_id}:role/${var.project_name}-*"
       },
       {
+        # The CI roles also match "<project_name>-*": without this, the apply role could rewrite its own trust
+        # or policies (or the plan role's) and outlive a review.
+        Sid      = "ProtectCiRoles"
+        Effect   = "Deny"
+        Action   = "iam:*"
+        Resource = [aws_iam_role.plan.arn, aws_iam_role.apply.arn]
+      },
+      {
         Sid      = "PassProjectRolesToEcsAndFlowLogs"
         Effect   = "Allow"
         Action   = "iam:PassRole"

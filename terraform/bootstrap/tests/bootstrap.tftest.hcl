@@ -18,6 +18,10 @@ mock_provider "aws" {
     }
   }
 
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::123456789012:role/mocked-ci-role" }
+  }
+
   mock_resource "aws_iam_openid_connect_provider" {
     defaults = { arn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
   }
@@ -84,6 +88,14 @@ run "ci_roles_trust_classic_and_immutable_subjects" {
       jsondecode(role.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"
     ])
     error_message = "Both roles must require the sts.amazonaws.com audience."
+  }
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.apply_state_and_iam.policy).Statement : s if s.Sid == "ProtectCiRoles"]).Effect == "Deny"
+    error_message = "The apply role must be denied IAM changes to the CI roles themselves."
+  }
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.apply_state_and_iam.policy).Statement : s if s.Sid == "ManageProjectRoles"]).Resource == "arn:aws:iam::123456789012:role/hello-service-*"
+    error_message = "The apply role may manage only the project's roles."
   }
   assert {
     condition     = aws_iam_role_policy_attachment.plan_read_only.policy_arn == "arn:aws:iam::aws:policy/ReadOnlyAccess"
