@@ -1,0 +1,101 @@
+// `npm run drift`: a refresh-only plan; exit 0 no drift, 2 drift (each drifted resource and attribute listed), 1 error.
+// Replaces driftctl (unmaintained since 2023): `terraform plan -refresh-only -detailed-exitcode` + the plan's resource_drift.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { isEntryPoint, runCli } from './lib/cli.ts';
+import { UsageError } from './lib/errors.ts';
+import { checkImageTag, checkVarFiles, DEFAULT_TERRAFORM_DIR, parseFormat } from './lib/options.ts';
+import { checkTerraformVersion, initRoot, savePlan, type SavedPlan } from './lib/planning.ts';
+import { renderDriftMarkdown, renderDriftText, shouldColour, type Format } from './lib/plan-render.ts';
+import { createTerraform } from './lib/terraform.ts';
+
+const USAGE = `Usage: npm run drift -- [options]
+
+Compares the real infrastructure with the Terraform state (terraform plan -refresh-only) and lists every
+resource changed outside Terraform with the attributes that changed (names only: values may be secrets).
+Nothing is applied.
+
+Options:
+  --format text|markdown  report format (default: text; markdown for a GitHub job summary)
+  --image-tag <tag>       image_tag to evaluate the configuration with (default: the deployed one, from the state)
+  --var-file <file>       pass a .tfvars file to terraform (repeatable)
+  --terraform-dir <dir>   the Terraform root (default: ${DEFAULT_TERRAFORM_DIR}); init uses <dir>/backend.hcl if present
+  --plugin-dir <dir>      install providers only from this directory (terraform init -plugin-dir)
+  -h, --help              show this help
+
+Exit status: 0 no drift, 2 drift, 1 error, 64 bad usage.
+`;
+
+export interface DriftOptions {
+  readonly terraformDir: string;
+  readonly format: Format;
+  readonly imageTag?: string;
+  readonly varFiles: readonly string[];
+  readonly pluginDir?: string;
+}
+
+export function parseDriftArgs(argv: string[]): DriftOptions | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        format: { type: 'string' },
+        'image-tag': { type: 'string' },
+        'var-file': { type: 'string', multiple: true },
+        'terraform-dir': { type: 'string' },
+        'plugin-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values } = parsed;
+  if (values.help === true) return 'help';
+  const imageTag = checkImageTag(values['image-tag']);
+  return {
+    terraformDir: values['terraform-dir'] ?? DEFAULT_TERRAFORM_DIR,
+    format: parseFormat(values.format),
+    ...(imageTag === undefined ? {} : { imageTag }),
+    varFiles: checkVarFiles(values['var-file']),
+    ...(values['plugin-dir'] === undefined ? {} : { pluginDir: values['plugin-dir'] }),
+  };
+}
+
+export async function drift(options: DriftOptions): Promise<SavedPlan> {
+  const terraform = createTerraform({ dir: options.terraformDir, color: shouldColour(process.stderr) });
+  await checkTerraformVersion(terraform);
+  await initRoot(terraform, options.terraformDir, options.pluginDir);
+  // The refresh-only plan is only read, never applied: keep it out of the working tree (plans can hold secrets).
+  const scratch = mkdtempSync(join(tmpdir(), 'drift-'));
+  try {
+    return await savePlan(terraform, {
+      dir: options.terraformDir,
+      out: join(scratch, 'drift.tfplan'),
+      varFiles: options.varFiles,
+      ...(options.imageTag === undefined ? {} : { imageTag: options.imageTag }),
+      refreshOnly: true,
+      note: (line) => process.stderr.write(`drift: ${line}\n`),
+    });
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const options = parseDriftArgs(argv);
+  if (options === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const saved = await drift(options);
+  process.stdout.write(options.format === 'markdown' ? renderDriftMarkdown(saved.summary) : renderDriftText(saved.summary));
+  // Terraform's exit code decides: in refresh-only mode 2 means the refreshed state differs from the stored one.
+  return saved.outcome.kind === 'changes' ? 2 : 0;
+}
+
+if (isEntryPoint(import.meta.url)) await runCli('drift', main);

@@ -1,0 +1,52 @@
+// Pre-flight checks before a deploy touches anything: tools present, AWS credentials usable. One line per failure.
+import { AWS_CLI, DOCKER } from './image.ts';
+import { runProcess, type RunResult, type Runner } from './process.ts';
+import { isSupportedVersion, MINIMUM_TERRAFORM } from './terraform.ts';
+
+export interface PreflightOptions {
+  /** docker and the aws CLI are needed to build and push. */
+  readonly building: boolean;
+  /** AWS credentials are needed to push, or when Terraform itself talks to AWS. */
+  readonly needsAwsCredentials: boolean;
+  readonly run?: Runner;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+const CHECK_TIMEOUT_MS = 60_000;
+
+function lastLine(result: RunResult): string {
+  if (result.kind !== 'exited') return result.kind;
+  const text = (result.stderr.trim() || result.stdout.trim()).split('\n').pop() ?? '';
+  return text === '' ? `exit ${result.code}` : text;
+}
+
+/** Returns the failures (empty when everything is in place), so the user sees them all at once. */
+export async function preflight(options: PreflightOptions): Promise<string[]> {
+  const run = options.run ?? runProcess;
+  const quiet = { env: options.env ?? process.env, timeoutMs: CHECK_TIMEOUT_MS };
+  const failures: string[] = [];
+
+  const terraform = await run('terraform', ['version', '-json'], quiet);
+  const minimum = `${MINIMUM_TERRAFORM.major}.${MINIMUM_TERRAFORM.minor}`;
+  if (terraform.kind === 'not-found') failures.push(`terraform not found on PATH; install Terraform >= ${minimum}`);
+  else if (terraform.kind !== 'exited' || terraform.code !== 0) failures.push(`terraform version failed (${lastLine(terraform)}); reinstall Terraform >= ${minimum}`);
+  else {
+    const version = /"terraform_version"\s*:\s*"([^"]+)"/.exec(terraform.stdout)?.[1] ?? 'unknown';
+    if (!isSupportedVersion(version)) failures.push(`terraform ${version} is too old; install Terraform >= ${minimum}`);
+  }
+
+  if (options.building) {
+    const docker = await run('docker', ['version', '--format', '{{.Server.Version}}'], quiet);
+    if (docker.kind === 'not-found') failures.push(`docker not found on PATH; ${DOCKER.installHint}`);
+    else if (docker.kind !== 'exited' || docker.code !== 0) failures.push(`docker cannot reach its daemon (${lastLine(docker)}); start Docker and retry`);
+  }
+
+  if (options.building || options.needsAwsCredentials) {
+    const identity = await run('aws', ['sts', 'get-caller-identity', '--output', 'json'], quiet);
+    if (identity.kind === 'not-found') failures.push(`aws not found on PATH; ${AWS_CLI.installHint}`);
+    else if (identity.kind !== 'exited' || identity.code !== 0) {
+      failures.push(`AWS credentials are not usable (aws sts get-caller-identity: ${lastLine(identity)}); run \`aws sso login\` or set AWS_PROFILE / AWS_ACCESS_KEY_ID`);
+    }
+  }
+  return failures;
+}

@@ -1,0 +1,95 @@
+// The smoke checks for a deployed service: `/` and `/health` answer as the service does, with its security headers.
+import { securityHeaders } from '../../lib/security-headers.ts';
+import { joinUrl, jsonObject, probe, type ProbeResult } from './http-probe.ts';
+
+/** 180 days: the floor the HSTS preload list and scanners (MDN Observatory) accept; the service defaults to 2 years. */
+export const MIN_HSTS_MAX_AGE = 15_552_000;
+/** Headers that advertise the stack; the service sends neither and the ALB adds neither. */
+const FORBIDDEN_HEADERS = ['server', 'x-powered-by'] as const;
+
+export interface SmokeOptions {
+  /** The service's public base URL, e.g. https://hello.example.com. */
+  readonly url: string;
+  /** When set, /health must report exactly this `version`. */
+  readonly expectVersion?: string;
+  /** When set, /health must report exactly this `commit` (the image tag). */
+  readonly expectCommit?: string;
+}
+
+export interface CheckResult {
+  readonly name: string;
+  readonly ok: boolean;
+  /** Why it failed (empty when ok). */
+  readonly detail: string;
+}
+
+function check(name: string, ok: boolean, detail: string): CheckResult {
+  return { name, ok, detail: ok ? '' : detail };
+}
+
+export function hstsMaxAge(value: string | null): number | undefined {
+  const match = /(?:^|;)\s*max-age\s*=\s*"?(\d+)"?\s*(?:;|$)/i.exec(value ?? '');
+  return match === null ? undefined : Number(match[1]);
+}
+
+/** Every header of the service's security block, with HSTS judged by a floor rather than the exact configured value. */
+export function headerChecks(path: string, headers: Headers, https: boolean): CheckResult[] {
+  const results: CheckResult[] = [];
+  for (const [name, expected] of securityHeaders()) {
+    const actual = headers.get(name);
+    if (name === 'Strict-Transport-Security') {
+      // Browsers ignore HSTS over plain HTTP (RFC 6797 §8.1), so it only matters for https URLs.
+      if (!https) continue;
+      const maxAge = hstsMaxAge(actual);
+      results.push(check(`${path} ${name}`, maxAge !== undefined && maxAge >= MIN_HSTS_MAX_AGE, `expected max-age >= ${MIN_HSTS_MAX_AGE}, got ${JSON.stringify(actual)}`));
+      continue;
+    }
+    results.push(check(`${path} ${name}`, actual === expected, `expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`));
+  }
+  for (const name of FORBIDDEN_HEADERS) {
+    const actual = headers.get(name);
+    results.push(check(`${path} no ${name} header`, actual === null, `present: ${JSON.stringify(actual)}`));
+  }
+  return results;
+}
+
+function reachable(path: string, result: ProbeResult): CheckResult {
+  return check(`${path} reachable`, result.kind === 'response', result.kind === 'failed' ? result.reason : '');
+}
+
+export async function runSmokeChecks(options: SmokeOptions): Promise<CheckResult[]> {
+  const https = new URL(options.url).protocol === 'https:';
+  const results: CheckResult[] = [];
+
+  const root = await probe(joinUrl(options.url, '/'));
+  results.push(reachable('/', root));
+  if (root.kind === 'response') {
+    const body = jsonObject(root.body);
+    results.push(check('/ status', root.status === 200, `expected 200, got ${root.status}`));
+    results.push(check('/ body', body?.message === 'Hello, World', `expected {"message":"Hello, World"}, got ${root.body.slice(0, 200)}`));
+    results.push(...headerChecks('/', root.headers, https));
+  }
+
+  const health = await probe(joinUrl(options.url, '/health'));
+  results.push(reachable('/health', health));
+  if (health.kind === 'response') {
+    const body = jsonObject(health.body);
+    results.push(check('/health status', health.status === 200, `expected 200, got ${health.status} ${health.body.slice(0, 200)}`));
+    results.push(check('/health body', body?.status === 'ok' && typeof body.version === 'string', `expected {"status":"ok","version":"…"}, got ${health.body.slice(0, 200)}`));
+    if (options.expectVersion !== undefined) {
+      results.push(check('/health version', body?.version === options.expectVersion, `expected ${JSON.stringify(options.expectVersion)}, got ${JSON.stringify(body?.version)}`));
+    }
+    if (options.expectCommit !== undefined) {
+      results.push(check('/health commit', body?.commit === options.expectCommit, `expected ${JSON.stringify(options.expectCommit)}, got ${JSON.stringify(body?.commit)}`));
+    }
+    results.push(...headerChecks('/health', health.headers, https));
+  }
+  return results;
+}
+
+/** One line per failed check, then a one-line verdict. */
+export function printSmokeResults(url: string, results: readonly CheckResult[], write: (line: string) => void): void {
+  const failed = results.filter((result) => !result.ok);
+  for (const result of failed) write(`FAIL ${result.name}: ${result.detail}`);
+  write(failed.length === 0 ? `smoke: all ${results.length} checks passed for ${url}` : `smoke: ${failed.length} of ${results.length} checks failed for ${url}`);
+}
