@@ -17,7 +17,7 @@ import { renderText, shouldColour } from './lib/plan-render.ts';
 import { initRoot, savePlan } from './lib/planning.ts';
 import { preflight } from './lib/preflight.ts';
 import { printSmokeResults, runSmokeChecks } from './lib/smoke-checks.ts';
-import { usesAwsProvider } from './lib/terraform-root.ts';
+import { checkRoot, usesAwsProvider } from './lib/terraform-root.ts';
 import { createTerraform, stringOutput, type OutputValue, type Terraform } from './lib/terraform.ts';
 
 /** A rolling ECS deploy: new tasks start, pass ALB health checks, then old ones drain; 15 min covers a slow one. */
@@ -240,6 +240,7 @@ async function verifyService(terraform: Terraform, expectedCommit: string | unde
 }
 
 export async function deploy(options: DeployOptions): Promise<void> {
+  checkRoot(options.terraformDir);
   const failures = await preflight({ building: options.build, needsAwsCredentials: usesAwsProvider(options.terraformDir) });
   if (failures.length > 0) {
     for (const failure of failures) say(`pre-flight: ${failure}`);

@@ -68,7 +68,7 @@ export function parseDriftArgs(argv: string[]): DriftOptions | 'help' {
 
 export async function drift(options: DriftOptions): Promise<SavedPlan> {
   const terraform = createTerraform({ dir: options.terraformDir, color: shouldColour(process.stderr) });
-  await checkTerraformVersion(terraform);
+  await checkTerraformVersion(terraform, options.terraformDir);
   await initRoot(terraform, options.terraformDir, options.pluginDir);
   // The refresh-only plan is only read, never applied: keep it out of the working tree (plans can hold secrets).
   const scratch = mkdtempSync(join(tmpdir(), 'drift-'));

@@ -68,7 +68,7 @@ export function parsePlanArgs(argv: string[]): PlanCommandOptions | 'help' {
 
 export async function plan(options: PlanCommandOptions): Promise<SavedPlan> {
   const terraform = createTerraform({ dir: options.terraformDir, color: shouldColour(process.stderr) });
-  await checkTerraformVersion(terraform);
+  await checkTerraformVersion(terraform, options.terraformDir);
   await initRoot(terraform, options.terraformDir, options.pluginDir);
   return savePlan(terraform, {
     dir: options.terraformDir,

@@ -2,10 +2,12 @@
 import { ExitError } from './errors.ts';
 import { writePlanChecksum } from './plan-file.ts';
 import { readPlan, type PlanSummary } from './plan-reader.ts';
-import { backendFor, deployedImageTag } from './terraform-root.ts';
+import { backendFor, checkRoot, deployedImageTag } from './terraform-root.ts';
 import { isSupportedVersion, MINIMUM_TERRAFORM, type PlanOutcome, type Terraform } from './terraform.ts';
 
-export async function checkTerraformVersion(terraform: Terraform): Promise<string> {
+/** Checks the root directory, then that terraform is new enough; returns the version. */
+export async function checkTerraformVersion(terraform: Terraform, dir: string): Promise<string> {
+  checkRoot(dir);
   const version = await terraform.version();
   if (!isSupportedVersion(version)) {
     throw new ExitError(1, `terraform ${version} is too old; install Terraform >= ${MINIMUM_TERRAFORM.major}.${MINIMUM_TERRAFORM.minor}`);

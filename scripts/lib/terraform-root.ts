@@ -18,6 +18,11 @@ function configurationText(dir: string): string {
   return text;
 }
 
+/** Fails early, with the flag to fix, when the directory is not a Terraform root. */
+export function checkRoot(dir: string): void {
+  configurationText(dir);
+}
+
 /**
  * backend.hcl present: partial backend configuration from it. Absent but an example exists: the root has a
  * remote backend that is not configured yet, so stop and say how. Neither: the root's own (local) backend.

@@ -16,6 +16,8 @@ export interface TerraformOptions {
   /** Let Terraform colour its output (only when our stderr is a terminal). */
   readonly color?: boolean;
   readonly env?: NodeJS.ProcessEnv;
+  /** Stream init/plan/apply output to our stderr as it happens (default true); tests turn it off. */
+  readonly echo?: boolean;
 }
 
 export interface InitOptions {
@@ -82,7 +84,7 @@ export function createTerraform(options: TerraformOptions): Terraform {
     TF_INPUT: '0',
   };
   const colorFlags = options.color === true ? [] : ['-no-color'];
-  const live = { cwd: options.dir, env, echo: true, prefix: '' } as const;
+  const live = { cwd: options.dir, env, echo: options.echo ?? true } as const;
   const quiet = { cwd: options.dir, env } as const;
 
   return {
