@@ -148,7 +148,7 @@ async function buildAndPush(options: DeployOptions, outputs: Record<string, Outp
   if (repositoryUrl === undefined) {
     throw new ExitError(
       1,
-      'the Terraform state has no ecr_repository_url output yet (first deploy): create the repository first with `terraform -chdir=<dir> apply -target=<the aws_ecr_repository resource>`, see README "Deploying"',
+      `the Terraform state has no ecr_repository_url output yet (first deploy): create the repository first with \`terraform -chdir=${options.terraformDir} apply -var image_tag=bootstrap -target=aws_ecr_repository.this\` (README, "Deploying")`,
     );
   }
   const repository = parseEcrRepositoryUrl(repositoryUrl);

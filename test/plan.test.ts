@@ -1,15 +1,15 @@
 // The plan reader and renderers fed real `terraform show -json` output, and `npm run plan` exit codes and checksum.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { sha256OfFile, verifyPlanChecksum } from '../scripts/lib/plan-file.ts';
 import { changedPaths, classifyActions, readPlan, type PlanSummary } from '../scripts/lib/plan-reader.ts';
 import { headline, renderMarkdown, renderText } from '../scripts/lib/plan-render.ts';
 import { createTerraform } from '../scripts/lib/terraform.ts';
-import type { RunOptions, RunResult } from '../scripts/lib/process.ts';
-import { copyFixture, runScript, scriptEnv, terraformMissing } from './helpers/scripts.ts';
+import { runProcess, type RunOptions, type RunResult } from '../scripts/lib/process.ts';
+import { copyFixture, REPO_ROOT, runScript, scriptEnv, tempDir, terraformMissing } from './helpers/scripts.ts';
 
 /** The start of an SGR colour sequence. */
 const ANSI = '\u001b[';
@@ -158,6 +158,14 @@ test('npm run plan: exit codes, checksum file, Markdown on stdout', async (t) =>
   const broken = await runScript('plan', ['--terraform-dir', join(dir, 'missing'), '--out', out]);
   assert.equal(broken.code, 1);
   assert.match(broken.stderr, /Terraform directory .*missing does not exist/);
+});
+
+test('a command started through a symlinked path still runs (node loads modules by their real path)', async (t) => {
+  const link = join(tempDir(t, 'link'), 'plan.ts');
+  symlinkSync(join(REPO_ROOT, 'scripts', 'plan.ts'), link);
+  const result = await runProcess(process.execPath, ['--import', 'tsx', link, '--help'], { cwd: REPO_ROOT });
+  assert.equal(result.kind, 'exited');
+  assert.match(result.kind === 'exited' ? result.stdout : '', /^Usage: npm run plan/);
 });
 
 test('npm run plan: usage and backend configuration errors', async (t) => {

@@ -1,11 +1,20 @@
 // The process boundary shared by every command: one top-level catch that maps errors to exit codes.
-import { pathToFileURL } from 'node:url';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { EXIT_USAGE, ExitError, UsageError } from './errors.ts';
 
-/** True when `moduleUrl` is the file node was started with (so importing a command never runs it). */
+/**
+ * True when `moduleUrl` is the file node was started with (so importing a command never runs it). Both sides are
+ * resolved through symlinks: node loads modules by their real path, but argv[1] is the path as typed.
+ */
 export function isEntryPoint(moduleUrl: string): boolean {
   const started = process.argv[1];
-  return started !== undefined && pathToFileURL(started).href === moduleUrl;
+  if (started === undefined) return false;
+  try {
+    return realpathSync(started) === realpathSync(fileURLToPath(moduleUrl));
+  } catch {
+    return false;
+  }
 }
 
 /**
