@@ -10,7 +10,8 @@ import { after, before, describe, test } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startService, type TestService } from './helpers/http.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
+/** Debian's chromium by default; CHROMIUM_PATH points elsewhere (GitHub's Ubuntu runners ship /usr/bin/google-chrome). */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // The closed network refuses Chromium's background connections; these flags stop it from trying.
 const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -62,7 +63,7 @@ async function fetchFrom(page: Page, url: string, init: { method?: string; heade
   );
 }
 
-const skipReason = existsSync(CHROMIUM) ? false : `${CHROMIUM} missing: install Debian's chromium (apt-get install chromium) to run the browser CORS test`;
+const skipReason = existsSync(CHROMIUM) ? false : `${CHROMIUM} missing: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH to run the browser CORS test`;
 if (skipReason !== false) process.stderr.write(`WARNING: ${skipReason}\n`);
 
 describe('CORS in a real browser', { skip: skipReason }, () => {
