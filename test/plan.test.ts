@@ -117,7 +117,7 @@ test('the terraform wrapper passes argument arrays and the automation environmen
     calls.push({ program, args, options });
     return Promise.resolve({ kind: 'exited', code: codes.shift() ?? 0, stdout: '', stderr: 'Error: backend unreachable' });
   };
-  const tf = createTerraform({ dir: '/root-module', runner, env: {} });
+  const tf = createTerraform({ dir: '/root-module', runner, env: {}, echo: false });
   await tf.init({ backend: { configFile: '/root-module/backend.hcl' }, pluginDir: '/plugins' });
   await assert.rejects(tf.init({ backend: false }), /terraform init failed \(exit 1\)\nError: backend unreachable/);
   const outcome = await tf.plan({ out: '/tmp/p', vars: [['image_tag', 'abc']], varFiles: ['/v.tfvars'], refreshOnly: true });

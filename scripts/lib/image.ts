@@ -41,7 +41,7 @@ export function buildArgs(options: BuildOptions): string[] {
 
 export async function buildImage(options: BuildOptions, run: Runner = runProcess): Promise<void> {
   const result = await run('docker', buildArgs(options), { echo: true, prefix: '[docker] ', timeoutMs: BUILD_TIMEOUT_MS, env: options.env ?? process.env });
-  expectExit(result, DOCKER, 'docker build');
+  expectExit(result, DOCKER, 'docker build', [0], { echoed: true });
 }
 
 /**
@@ -65,5 +65,5 @@ export async function loginToEcr(repository: EcrRepository, run: Runner = runPro
 
 export async function pushImage(repository: EcrRepository, tag: string, run: Runner = runProcess, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const result = await run('docker', ['push', imageReference(repository, tag)], { echo: true, prefix: '[docker] ', timeoutMs: PUSH_TIMEOUT_MS, env });
-  expectExit(result, DOCKER, 'docker push');
+  expectExit(result, DOCKER, 'docker push', [0], { echoed: true });
 }

@@ -155,14 +155,16 @@ function tail(text: string, lines = 5): string {
 }
 
 /**
- * Turns anything but a clean exit (or an accepted exit code) into an ExitError with one explanatory line.
- * Returns the exit code so callers can branch on accepted non-zero codes (terraform plan's 2).
+ * Turns anything but a clean exit (or an accepted exit code) into an ExitError with one explanatory line, plus the
+ * tail of stderr unless the user already saw it echoed live. Returns the result so callers can branch on accepted
+ * non-zero codes (terraform plan's 2).
  */
 export function expectExit(
   result: RunResult,
   tool: ToolDescription,
   what: string,
   acceptedCodes: readonly number[] = [0],
+  options: { readonly echoed?: boolean } = {},
 ): Output & { readonly code: number } {
   switch (result.kind) {
     case 'not-found':
@@ -173,7 +175,7 @@ export function expectExit(
       throw new ExitError(1, `${what} was stopped by ${result.signal}`);
     case 'exited':
       if (!acceptedCodes.includes(result.code)) {
-        throw new ExitError(1, `${what} failed (exit ${result.code})${tail(result.stderr)}`);
+        throw new ExitError(1, `${what} failed (exit ${result.code})${options.echoed === true ? '' : tail(result.stderr)}`);
       }
       return result;
   }

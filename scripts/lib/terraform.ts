@@ -100,7 +100,7 @@ export function createTerraform(options: TerraformOptions): Terraform {
       if (init.backend === false) args.push('-backend=false');
       else if (init.backend !== 'default') args.push(`-backend-config=${absolute(init.backend.configFile)}`);
       if (init.pluginDir !== undefined) args.push(`-plugin-dir=${absolute(init.pluginDir)}`);
-      expectExit(await run('terraform', args, live), TERRAFORM, 'terraform init');
+      expectExit(await run('terraform', args, live), TERRAFORM, 'terraform init', [0], { echoed: live.echo });
     },
 
     async plan(plan) {
@@ -109,7 +109,7 @@ export function createTerraform(options: TerraformOptions): Terraform {
       for (const file of plan.varFiles ?? []) args.push(`-var-file=${absolute(file)}`);
       for (const [name, value] of plan.vars ?? []) args.push('-var', `${name}=${value}`);
       args.push(`-out=${absolute(plan.out)}`);
-      const { code } = expectExit(await run('terraform', args, live), TERRAFORM, 'terraform plan', [0, 2]);
+      const { code } = expectExit(await run('terraform', args, live), TERRAFORM, 'terraform plan', [0, 2], { echoed: live.echo });
       return code === 2 ? { kind: 'changes' } : { kind: 'no-changes' };
     },
 
@@ -121,7 +121,7 @@ export function createTerraform(options: TerraformOptions): Terraform {
     async apply(planFile) {
       // A saved plan is applied exactly as reviewed: Terraform neither re-plans nor prompts (and refuses a stale plan).
       const args = ['apply', '-input=false', `-lock-timeout=${LOCK_TIMEOUT}`, ...colorFlags, absolute(planFile)];
-      expectExit(await run('terraform', args, live), TERRAFORM, 'terraform apply');
+      expectExit(await run('terraform', args, live), TERRAFORM, 'terraform apply', [0], { echoed: live.echo });
     },
 
     async outputJson() {
