@@ -17,7 +17,6 @@ locals {
     {
       NODE_ENV        = "production"
       PORT            = tostring(local.container_port)
-      APP_VERSION     = coalesce(var.app_version, var.image_tag)
       APP_COMMIT      = var.image_tag
       LOG_LEVEL       = var.log_level
       ALLOWED_ORIGINS = join(",", var.allowed_origins)
@@ -25,6 +24,8 @@ locals {
       TRUSTED_PROXIES = local.vpc_cidr
       FORCE_HTTPS     = tostring(local.https_enabled)
     },
+    # Without app_version the service reports its package.json version; the image tag is always APP_COMMIT.
+    var.app_version == null ? {} : { APP_VERSION = var.app_version },
     var.domain_name == null ? {} : { PUBLIC_HOSTNAME = var.domain_name },
     var.app_rate_limit_per_minute == null ? {} : { RATE_LIMIT_PER_MINUTE = tostring(var.app_rate_limit_per_minute) },
     var.app_rate_limit_burst == null ? {} : { RATE_LIMIT_BURST = tostring(var.app_rate_limit_burst) },

@@ -164,7 +164,7 @@ variable "alb_access_logs_enabled" {
 ################################################################################
 
 variable "image_tag" {
-  description = "Image tag to run from this stack's ECR repository (normally the git commit SHA). Also passed as APP_COMMIT and, unless app_version is set, APP_VERSION."
+  description = "Image tag to run from this stack's ECR repository (normally the git commit SHA). Also passed to the service as APP_COMMIT, which /health reports as commit."
   type        = string
 
   validation {
@@ -175,7 +175,7 @@ variable "image_tag" {
 }
 
 variable "app_version" {
-  description = "Version string the service reports (APP_VERSION), e.g. 1.4.2. Null (default) uses image_tag."
+  description = "Version string the service reports (APP_VERSION), e.g. 1.4.2. Null (default) keeps the version in the image's package.json."
   type        = string
   default     = null
 

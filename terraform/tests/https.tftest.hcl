@@ -56,7 +56,8 @@ run "https_with_given_certificate" {
     condition = (
       one([for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment : e.value if e.name == "FORCE_HTTPS"]) == "true" &&
       one([for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment : e.value if e.name == "PUBLIC_HOSTNAME"]) == "api.example.com" &&
-      one([for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment : e.value if e.name == "APP_VERSION"]) == "v1.2.3"
+      one([for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment : e.value if e.name == "APP_COMMIT"]) == "v1.2.3" &&
+      length([for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment : e if e.name == "APP_VERSION"]) == 0
     )
     error_message = "With HTTPS on the service must get FORCE_HTTPS=true and PUBLIC_HOSTNAME."
   }

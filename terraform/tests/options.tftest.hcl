@@ -87,6 +87,7 @@ run "arm64_bigger_task_secrets_and_limits" {
     app_rate_limit_per_minute = 120
     app_rate_limit_burst      = 20
     autoscaling_max_capacity  = 10
+    app_version               = "2.4.0"
     container_secrets = {
       DATABASE_PASSWORD = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf"
     }
@@ -95,6 +96,10 @@ run "arm64_bigger_task_secrets_and_limits" {
   assert {
     condition     = aws_ecs_task_definition.this.runtime_platform[0].cpu_architecture == "ARM64" && aws_ecs_task_definition.this.cpu == "512" && aws_ecs_task_definition.this.memory == "1024"
     error_message = "Architecture and size must follow the variables."
+  }
+  assert {
+    condition     = one([for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment : e.value if e.name == "APP_VERSION"]) == "2.4.0"
+    error_message = "app_version must reach the service as APP_VERSION."
   }
   assert {
     condition     = aws_lb.this.enable_deletion_protection == false && aws_lb.this.name == "hello-service-staging"

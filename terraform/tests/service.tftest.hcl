@@ -127,7 +127,6 @@ run "defaults_two_tasks_behind_http_alb" {
       } == {
       ALLOWED_ORIGINS = ""
       APP_COMMIT      = "0123456789abcdef0123456789abcdef01234567"
-      APP_VERSION     = "0123456789abcdef0123456789abcdef01234567"
       FORCE_HTTPS     = "false"
       LOG_LEVEL       = "info"
       NODE_ENV        = "production"
