@@ -1,20 +1,7 @@
 // The container health-check script against a live, a draining and a dead service.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
-import { NodeProcess, startService } from './helpers/http.ts';
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as AddressInfo;
-  probe.close();
-  await once(probe, 'close');
-  return port;
-}
+import { freePort, NodeProcess, startService } from './helpers/http.ts';
 
 describe('scripts/healthcheck.ts', () => {
   test('exits 0 against a live service', async () => {

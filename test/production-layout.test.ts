@@ -3,14 +3,13 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, posix, sep } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { findStage, readDockerfile, runtimeStage, type ParsedDockerfile, type Stage } from './helpers/dockerfile.ts';
-import { request } from './helpers/http.ts';
+import { freePort, request } from './helpers/http.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const DOCKERFILE = join(ROOT, 'Dockerfile');
@@ -198,16 +197,6 @@ function makeReadOnly(folder: string, readOnly: boolean): void {
       chmodSync(path, 0o444);
     }
   }
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as AddressInfo;
-  probe.close();
-  await once(probe, 'close');
-  return port;
 }
 
 function canConnect(port: number): Promise<boolean> {

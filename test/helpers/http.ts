@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { connect, createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createApp, type App, type AppOptions } from '../../lib/app.ts';
 import { loadConfig } from '../../lib/config.ts';
@@ -92,6 +92,17 @@ export function request(port: number, options: RequestOptions = {}): Promise<Rep
     req.on('error', reject);
     req.end(options.body);
   });
+}
+
+/** A loopback port that was free a moment ago (for tests that need a port nothing listens on). */
+export async function freePort(): Promise<number> {
+  const probe = createTcpServer();
+  probe.listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as AddressInfo;
+  probe.close();
+  await once(probe, 'close');
+  return port;
 }
 
 /** Writes raw bytes to a fresh socket and returns everything the server sent until it closed (or `waitMs` passed). */
