@@ -543,3 +543,48 @@ test('the yaml package exposes comments on uses: values', () => {
   assert.ok(isScalar(uses));
   assert.equal(uses.comment, ' v1');
 });
+
+describe('Node versions in the workflows', () => {
+  interface Job {
+    strategy?: { matrix?: Record<string, unknown> };
+    steps?: { uses?: string; with?: Record<string, string | number> }[];
+  }
+
+  /** Every Node version a workflow asks setup-node for, expanding `${{ matrix.<name> }}`. */
+  function requestedNodeVersions(file: WorkflowFile): string[] {
+    const document = parse(file.text) as { jobs?: Record<string, Job> };
+    const versions: string[] = [];
+    for (const job of Object.values(document.jobs ?? {})) {
+      for (const step of job.steps ?? []) {
+        const requested = step.with?.['node-version'];
+        if (requested === undefined || !String(step.uses).startsWith('actions/setup-node@')) continue;
+        const matrixKey = /^\$\{\{\s*matrix\.([\w-]+)\s*\}\}$/.exec(String(requested))?.[1];
+        if (matrixKey === undefined) {
+          versions.push(String(requested));
+          continue;
+        }
+        const values = job.strategy?.matrix?.[matrixKey];
+        assert.ok(Array.isArray(values), `${file.path}: matrix.${matrixKey} is a list`);
+        versions.push(...values.map(String));
+      }
+    }
+    return versions;
+  }
+
+  test("each is the image's Node (Dockerfile FROM tag) or the oldest major package.json engines accepts", () => {
+    const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+    const imageNode = /^FROM node:(\d+\.\d+\.\d+)-alpine/m.exec(dockerfile)?.[1];
+    assert.ok(imageNode !== undefined, 'the Dockerfile names an exact node:<x.y.z>-alpine base');
+    const engines = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+    const oldestMajor = /^>=\s*(\d+)/.exec(engines)?.[1];
+    assert.ok(oldestMajor !== undefined, `engines.node (${engines}) starts with >=<major>`);
+    let seenImageNode = false;
+    for (const file of workflows) {
+      for (const version of requestedNodeVersions(file)) {
+        assert.ok(version === imageNode || version === oldestMajor, `${file.path} uses Node ${version}; expected ${imageNode} or ${oldestMajor}`);
+        if (version === imageNode) seenImageNode = true;
+      }
+    }
+    assert.ok(seenImageNode, "the image's Node is tested in CI");
+  });
+});
