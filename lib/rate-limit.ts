@@ -28,6 +28,8 @@ export interface RateLimitDecision {
 
 /** How long the forced sweep at the cap is skipped after a sweep, so a flood cannot make every request O(n). */
 const MIN_MS_BETWEEN_FORCED_SWEEPS = 1000;
+/** Slack (1 ns) when comparing times: `(now + x) - now` can exceed `x` by a rounding error, which must not cost a token. */
+const TIME_EPSILON_MS = 1e-6;
 
 /**
  * Each key stores one number: the time at which its bucket will be full again ("fullAt", the GCRA form of a
@@ -82,7 +84,7 @@ export class RateLimiter {
     const start = fullAt === undefined || fullAt < now ? now : fullAt;
     const next = start + this.#msPerToken;
     const debtMs = next - now;
-    if (debtMs > this.#capacityMs) {
+    if (debtMs > this.#capacityMs + TIME_EPSILON_MS) {
       // Not enough for one token: nothing is taken, nothing is stored.
       const debtBefore = start - now;
       const tokens = (this.#capacityMs - debtBefore) / this.#msPerToken;
