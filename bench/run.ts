@@ -39,7 +39,8 @@ const ROOT = dirname(BENCH_DIR);
 const PATHS = { root: ROOT, servers: join(BENCH_DIR, 'servers') };
 const SERVER_CPU = 0;
 const LOAD_CPU = 1;
-const WARM_UP_SECONDS = 2;
+/** Unmeasured load before the rounds, so every target runs JIT-compiled code when measured. */
+const WARM_UP_SECONDS = 1;
 const SCALE_CLIENTS = [1, 1_000, 100_000] as const;
 const MODES: readonly Mode[] = ['keep-alive', 'new-connection'];
 

@@ -4,13 +4,19 @@ import { STATUS_CODES } from 'node:http';
 export interface Body {
   readonly bytes: Buffer;
   readonly contentType: string;
+  /** Content-Type and Content-Length as a flat [name, value, ...] array, built once for `writeHead`. */
+  readonly headers: readonly string[];
 }
 
 export const JSON_TYPE = 'application/json; charset=utf-8';
 export const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
 
+function body(bytes: Buffer, contentType: string): Body {
+  return { bytes, contentType, headers: ['Content-Type', contentType, 'Content-Length', String(bytes.length)] };
+}
+
 export function jsonBody(value: unknown): Body {
-  return { bytes: Buffer.from(JSON.stringify(value)), contentType: JSON_TYPE };
+  return body(Buffer.from(JSON.stringify(value)), JSON_TYPE);
 }
 
 /** An RFC 9457 problem document; never carries a stack trace or request data beyond what the caller passes. */
@@ -21,7 +27,7 @@ export function problemBody(status: number, detail: string, type?: string, exten
   document.status = status;
   document.detail = detail;
   Object.assign(document, extensions);
-  return { bytes: Buffer.from(JSON.stringify(document)), contentType: PROBLEM_TYPE };
+  return body(Buffer.from(JSON.stringify(document)), PROBLEM_TYPE);
 }
 
 /** The constant problem documents, built once. */
