@@ -57,7 +57,7 @@ interface Settings {
 }
 
 const USAGE = `usage: npm run bench -- [--rounds 5] [--duration 5] [--connections 50] [--only id,id] [--scale-rounds 3]
-                     [--cold-starts 5] [--max-foreign 0.15] [--attempts 3] [--generator wrk|autocannon]
+                     [--cold-starts 5] [--max-foreign 0.15] [--attempts 2] [--generator wrk|autocannon]
   ids: bare, bare-headers, service, service-log-off, fastify, express, flask (baselines always run)
   --scale-rounds 0 or --cold-starts 0 skip those parts; quick check: --rounds 2 --duration 2 --scale-rounds 1`;
 
@@ -113,7 +113,7 @@ function readSettings(argv: readonly string[]): Settings {
     scaleRounds: integerOption(values['scale-rounds'], 'scale-rounds', 3, 0, 20),
     coldStarts: integerOption(values['cold-starts'], 'cold-starts', 5, 0, 20),
     maxForeignCores: maxForeign,
-    maxAttempts: integerOption(values.attempts, 'attempts', 3, 1, 10),
+    maxAttempts: integerOption(values.attempts, 'attempts', 2, 1, 10),
     generator,
   };
 }
