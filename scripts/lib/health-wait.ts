@@ -38,17 +38,19 @@ export async function waitForHealthyCommit(options: HealthWaitOptions): Promise<
   const url = joinUrl(options.serviceUrl, '/health');
   const started = Date.now();
   let attempts = 0;
+  let lastStatus = 'no answer yet';
   for (;;) {
     attempts += 1;
     const remaining = Math.max(1, options.timeoutMs - (Date.now() - started));
-    const result = await probe(url, Math.min(remaining, REQUEST_TIMEOUT_MS));
+    const attemptTimeoutMs = Math.min(remaining, REQUEST_TIMEOUT_MS);
+    const result = await probe(url, attemptTimeoutMs);
     let matches = false;
-    let lastStatus: string;
     if (result.kind === 'response') {
       const health = describeHealth(result.status, result.body, options.expectedCommit);
       lastStatus = health.text;
       matches = health.matches;
-    } else {
+    } else if (!(result.timedOut && attemptTimeoutMs < REQUEST_TIMEOUT_MS && attempts > 1)) {
+      // An attempt cut short by the overall deadline says nothing about the service: keep the last real answer.
       lastStatus = result.reason;
     }
     const progress = { elapsedMs: Date.now() - started, attempts, lastStatus };

@@ -5,16 +5,16 @@ export const REQUEST_TIMEOUT_MS = 10_000;
 
 export type ProbeResult =
   | { readonly kind: 'response'; readonly status: number; readonly headers: Headers; readonly body: string }
-  | { readonly kind: 'failed'; readonly reason: string };
+  | { readonly kind: 'failed'; readonly reason: string; readonly timedOut: boolean };
 
 /** Base URL + path, without doubling or dropping the slash between them. */
 export function joinUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}${path}`;
 }
 
-function describeFailure(error: unknown): string {
+function describeFailure(error: unknown, timeoutMs: number): string {
   if (error instanceof Error) {
-    if (error.name === 'TimeoutError') return `no answer within ${REQUEST_TIMEOUT_MS / 1000} s`;
+    if (error.name === 'TimeoutError') return timeoutMs >= 1000 ? `no answer within ${timeoutMs / 1000} s` : `no answer within ${timeoutMs} ms`;
     const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
     return cause?.code ?? cause?.message ?? error.message;
   }
@@ -28,7 +28,7 @@ export async function probe(url: string, timeoutMs = REQUEST_TIMEOUT_MS): Promis
     const body = await response.text();
     return { kind: 'response', status: response.status, headers: response.headers, body };
   } catch (error) {
-    return { kind: 'failed', reason: describeFailure(error) };
+    return { kind: 'failed', reason: describeFailure(error, timeoutMs), timedOut: error instanceof Error && error.name === 'TimeoutError' };
   }
 }
 
