@@ -129,7 +129,7 @@ export function createApp(config: Config, log: Logger, options: AppOptions = {})
       path,
       query,
       startedAt: performance.now(),
-      client: peerAddress({ req }),
+      client: peerAddress(req),
       forwardedProto: undefined,
       headers: [],
       closeConnection: false,

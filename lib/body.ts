@@ -3,7 +3,6 @@ import { STATUS_CODES } from 'node:http';
 
 export interface Body {
   readonly bytes: Buffer;
-  readonly contentType: string;
   /** Content-Type and Content-Length as a flat [name, value, ...] array, built once for `writeHead`. */
   readonly headers: readonly string[];
 }
@@ -12,7 +11,7 @@ export const JSON_TYPE = 'application/json; charset=utf-8';
 export const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
 
 function body(bytes: Buffer, contentType: string): Body {
-  return { bytes, contentType, headers: ['Content-Type', contentType, 'Content-Length', String(bytes.length)] };
+  return { bytes, headers: ['Content-Type', contentType, 'Content-Length', String(bytes.length)] };
 }
 
 export function jsonBody(value: unknown): Body {

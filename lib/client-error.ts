@@ -20,7 +20,8 @@ export function createClientErrorHandler(
   const build = (status: number, body: Body): { head: string; body: Buffer } => {
     let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n`;
     for (const [name, value] of securityHeaders) head += `${name}: ${value}\r\n`;
-    head += `Content-Type: ${body.contentType}\r\nContent-Length: ${body.bytes.length}\r\nConnection: close\r\n`;
+    for (let i = 0; i < body.headers.length; i += 2) head += `${body.headers[i]}: ${body.headers[i + 1]}\r\n`;
+    head += 'Connection: close\r\n';
     return { head, body: body.bytes };
   };
   const badRequest = build(400, PROBLEMS.badRequest);

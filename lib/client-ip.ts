@@ -1,12 +1,13 @@
 // Pipeline stage: finds the client's address behind trusted proxies (the ALB) without believing what clients forge.
+import type { IncomingMessage } from 'node:http';
 import type { BlockList } from 'node:net';
 import type { Exchange, Stage } from './exchange.ts';
 import { inList, normalizeAddress, parseCidrList, parseForwardedAddress } from './ip.ts';
 import type { Logger } from './log.ts';
 
-/** The socket peer, normalised (`::ffff:a.b.c.d` → `a.b.c.d`). */
-export function peerAddress(exchange: Pick<Exchange, 'req'>): string {
-  return normalizeAddress(exchange.req.socket.remoteAddress ?? '');
+/** The socket peer, normalised (`::ffff:a.b.c.d` → `a.b.c.d`): the client until a trusted proxy says otherwise. */
+export function peerAddress(req: IncomingMessage): string {
+  return normalizeAddress(req.socket.remoteAddress ?? '');
 }
 
 /** Whether an address is a trusted proxy. */
@@ -37,8 +38,7 @@ export function rememberingTrustCheck(trusted: BlockList): TrustCheck {
  * client. An invalid entry ends the walk and the nearest valid address to its right wins. The leftmost entry
  * is never taken on trust: with the ALB appending, it is whatever the client wrote (ALB docs, x-forwarded-headers).
  */
-export function forwardedClient(header: string, peer: string, trusted: BlockList | TrustCheck): string {
-  const isTrusted = typeof trusted === 'function' ? trusted : (address: string): boolean => inList(trusted, address);
+export function forwardedClient(header: string, peer: string, isTrusted: TrustCheck): string {
   let client = peer;
   let end = header.length;
   while (end > 0) {
@@ -64,8 +64,8 @@ export function createClientIpStage(trustedProxies: readonly string[], log: Logg
   let warned = false;
 
   return function clientIp(exchange: Exchange): boolean {
-    const peer = peerAddress(exchange);
-    exchange.client = peer;
+    // The exchange starts with the socket peer as its client (app.ts).
+    const peer = exchange.client;
     const { headers } = exchange.req;
     const forwardedFor = headers['x-forwarded-for'];
     if (anyTrusted && isTrusted(peer)) {

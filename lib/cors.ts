@@ -23,28 +23,27 @@ const EXPOSED_HEADERS = 'RateLimit, RateLimit-Policy, Retry-After';
  */
 export function createCorsStage(options: CorsOptions, responder: Responder): Stage {
   const wildcard = options.allowedOrigins === '*';
-  const origins = new Set(wildcard ? [] : options.allowedOrigins);
   const allowHeaders = new Set(options.allowHeaders);
   const refused = problemBody(403, 'This cross-origin request is not allowed.');
 
-  const actualHeaders = (origin: string): string[] => {
-    const headers = ['Access-Control-Allow-Origin', wildcard ? '*' : origin];
+  /** Allow-Origin (and Allow-Credentials) followed by `rest`, for one Allow-Origin value. */
+  const withAllowOrigin = (allowOrigin: string, rest: readonly string[]): string[] => {
+    const headers = ['Access-Control-Allow-Origin', allowOrigin];
     if (options.allowCredentials) headers.push('Access-Control-Allow-Credentials', 'true');
-    headers.push('Access-Control-Expose-Headers', EXPOSED_HEADERS);
+    headers.push(...rest);
     return headers;
   };
-  const wildcardHeaders = actualHeaders('*');
-  const headersByOrigin = new Map<string, string[]>();
-  for (const origin of origins) headersByOrigin.set(origin, actualHeaders(origin));
+  const actualRest = ['Access-Control-Expose-Headers', EXPOSED_HEADERS];
+  const preflightRest = ['Access-Control-Allow-Methods', ALLOWED_METHODS.join(', ')];
+  if (options.allowHeaders.length > 0) preflightRest.push('Access-Control-Allow-Headers', options.allowHeaders.join(', '));
+  preflightRest.push('Access-Control-Max-Age', String(options.maxAge));
 
-  const preflightHeaders = (origin: string): string[] => {
-    const headers = ['Access-Control-Allow-Origin', wildcard ? '*' : origin];
-    if (options.allowCredentials) headers.push('Access-Control-Allow-Credentials', 'true');
-    headers.push('Access-Control-Allow-Methods', ALLOWED_METHODS.join(', '));
-    if (options.allowHeaders.length > 0) headers.push('Access-Control-Allow-Headers', options.allowHeaders.join(', '));
-    headers.push('Access-Control-Max-Age', String(options.maxAge));
-    return headers;
-  };
+  // Built once per allowed origin (or once for '*'); the hot path only looks them up.
+  const byOrigin = new Map<string, { actual: string[]; preflight: string[] }>();
+  for (const origin of wildcard ? ['*'] : options.allowedOrigins) {
+    byOrigin.set(origin, { actual: withAllowOrigin(origin, actualRest), preflight: withAllowOrigin(origin, preflightRest) });
+  }
+  const wildcardHeaders = byOrigin.get('*');
 
   const requestedHeadersAllowed = (requested: string | undefined): boolean => {
     if (requested === undefined) return true;
@@ -59,14 +58,13 @@ export function createCorsStage(options: CorsOptions, responder: Responder): Sta
     const { headers } = exchange.req;
     const origin = headers.origin;
     if (!wildcard) exchange.headers.push('Vary', 'Origin');
-    const originHeaders = origin === undefined ? undefined : headersByOrigin.get(origin);
-    const allowed = origin !== undefined && (wildcard || originHeaders !== undefined);
+    const allowed = origin === undefined ? undefined : (wildcardHeaders ?? byOrigin.get(origin));
     const requestedMethod = headers['access-control-request-method'];
 
     if (exchange.method === 'OPTIONS' && origin !== undefined && requestedMethod !== undefined) {
       const requestedHeaders = headers['access-control-request-headers'];
-      if (allowed && ALLOWED_METHODS.includes(requestedMethod) && requestedHeadersAllowed(requestedHeaders)) {
-        exchange.headers.push(...preflightHeaders(origin));
+      if (allowed !== undefined && ALLOWED_METHODS.includes(requestedMethod) && requestedHeadersAllowed(requestedHeaders)) {
+        exchange.headers.push(...allowed.preflight);
         responder.send(exchange, 204, null);
       } else {
         responder.send(exchange, 403, refused);
@@ -74,8 +72,9 @@ export function createCorsStage(options: CorsOptions, responder: Responder): Sta
       return true;
     }
 
-    if (wildcard) exchange.headers.push(...wildcardHeaders);
-    else if (originHeaders !== undefined) exchange.headers.push(...originHeaders);
+    // With '*' every response carries the wildcard headers, Origin or not (Fetch: a static answer needs no Vary).
+    const actual = wildcardHeaders ?? allowed;
+    if (actual !== undefined) exchange.headers.push(...actual.actual);
     return false;
   };
 }

@@ -3,9 +3,8 @@ import { problemBody } from './body.ts';
 import type { Exchange, Stage } from './exchange.ts';
 import { isValidHost } from './host.ts';
 import type { Responder } from './respond.ts';
+import { HEALTH_PATH } from './routes.ts';
 
-/** ALB health checks talk plain HTTP straight to the task; redirecting them would fail every task. */
-const EXEMPT_PATH = '/health';
 
 /**
  * Only a request that a trusted proxy marked `X-Forwarded-Proto: http` is redirected (Talisman's rule,
@@ -16,7 +15,8 @@ export function createHttpsStage(publicHostname: string | undefined, responder: 
   const badHost = problemBody(400, 'The Host header is not a valid host[:port], so there is no HTTPS URL to redirect to.');
 
   return function enforceHttps(exchange: Exchange): boolean {
-    if (exchange.forwardedProto !== 'http' || exchange.path === EXEMPT_PATH) return false;
+    // ALB health checks talk plain HTTP straight to the task; redirecting them would fail every task.
+    if (exchange.forwardedProto !== 'http' || exchange.path === HEALTH_PATH) return false;
     let host = publicHostname;
     if (host === undefined) {
       const requested = exchange.req.headers.host;

@@ -2,8 +2,8 @@
 import { problemBody } from './body.ts';
 import type { Exchange, Stage } from './exchange.ts';
 import type { Responder } from './respond.ts';
+import { HEALTH_PATH } from './routes.ts';
 
-const EXEMPT_PATH = '/health';
 
 export interface RateLimitOptions {
   /** Bucket capacity: the burst a client may send at once. */
@@ -82,18 +82,18 @@ export class RateLimiter {
       if (!tracked) fullAt = this.#overflowFullAt;
     }
     const start = fullAt === undefined || fullAt < now ? now : fullAt;
-    const next = start + this.#msPerToken;
-    const debtMs = next - now;
-    if (debtMs > this.#capacityMs + TIME_EPSILON_MS) {
+    const debtBeforeMs = start - now;
+    if (debtBeforeMs + this.#msPerToken > this.#capacityMs + TIME_EPSILON_MS) {
       // Not enough for one token: nothing is taken, nothing is stored.
-      const debtBefore = start - now;
-      const tokens = (this.#capacityMs - debtBefore) / this.#msPerToken;
-      return { allowed: false, remaining: 0, resetSeconds: this.#secondsToNextToken(tokens), retryAfterSeconds: this.#secondsToNextToken(tokens) };
+      const wait = this.#secondsToNextToken((this.#capacityMs - debtBeforeMs) / this.#msPerToken);
+      return { allowed: false, remaining: 0, resetSeconds: wait, retryAfterSeconds: wait };
     }
+    const next = start + this.#msPerToken;
     if (tracked) this.#buckets.set(key, next);
     else this.#overflowFullAt = next;
-    const tokens = (this.#capacityMs - debtMs) / this.#msPerToken;
-    return { allowed: true, remaining: Math.floor(tokens + 1e-9), resetSeconds: tokens >= this.burst ? 0 : this.#secondsToNextToken(tokens), retryAfterSeconds: 0 };
+    // After taking a token the bucket is never full, so the next token is always some seconds away.
+    const tokens = (this.#capacityMs - debtBeforeMs - this.#msPerToken) / this.#msPerToken;
+    return { allowed: true, remaining: Math.floor(tokens + 1e-9), resetSeconds: this.#secondsToNextToken(tokens), retryAfterSeconds: 0 };
   }
 
   /** Forgets every full bucket (no state is lost: a full bucket is the default). */
@@ -132,7 +132,7 @@ export function createRateLimitStage(
 
   return function rateLimit(exchange: Exchange): boolean {
     // ALB health checks come from a few load-balancer nodes; a 429 would take healthy tasks out of service.
-    if (exchange.path === EXEMPT_PATH) return false;
+    if (exchange.path === HEALTH_PATH) return false;
     const decision = limiter.take(keyOf(exchange.client));
     exchange.headers.push('RateLimit-Policy', policy, 'RateLimit', `"default";r=${decision.remaining};t=${decision.resetSeconds}`);
     if (decision.allowed) return false;

@@ -7,6 +7,8 @@ import type { Responder, ServiceState } from './respond.ts';
 /** Methods every route answers; OPTIONS answers 204 with Allow (CORS preflights are answered earlier). */
 const ROUTE_METHODS = ['GET', 'HEAD', 'OPTIONS'] as const;
 const ALLOW = ROUTE_METHODS.join(', ');
+/** The ALB and container health check; the HTTPS and rate-limit stages leave it alone. */
+export const HEALTH_PATH = '/health';
 
 interface Route {
   /** Answers a GET or HEAD. */
@@ -27,7 +29,7 @@ export function createRouter(config: Config, state: ServiceState, responder: Res
   const routes = new Map<string, Route>([
     ['/', { get: (exchange) => responder.send(exchange, 200, hello) }],
     [
-      '/health',
+      HEALTH_PATH,
       {
         // While draining, the ALB must see the task as unhealthy so it stops routing to it.
         get: (exchange) => (state.draining ? responder.send(exchange, 503, draining) : responder.send(exchange, 200, health)),

@@ -2,8 +2,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { isEntryPoint, runCli } from './lib/cli.ts';
+import { isEntryPoint, parseCommandArgs, runCli } from './lib/cli.ts';
 import { canPrompt, confirm } from './lib/confirm.ts';
 import { parseEcrRepositoryUrl, regionFor } from './lib/ecr.ts';
 import { ExitError, UsageError } from './lib/errors.ts';
@@ -73,30 +72,24 @@ export interface DeployOptions {
 }
 
 export function parseDeployArgs(argv: string[]): DeployOptions | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        'image-tag': { type: 'string' },
-        'skip-build': { type: 'boolean' },
-        'plan-file': { type: 'string' },
-        'auto-approve': { type: 'boolean' },
-        'allow-destroy': { type: 'boolean' },
-        'allow-dirty': { type: 'boolean' },
-        'var-file': { type: 'string', multiple: true },
-        platform: { type: 'string' },
-        'health-timeout': { type: 'string' },
-        'health-interval': { type: 'string' },
-        'terraform-dir': { type: 'string' },
-        'plugin-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseCommandArgs({
+    args: argv,
+    options: {
+      'image-tag': { type: 'string' },
+      'skip-build': { type: 'boolean' },
+      'plan-file': { type: 'string' },
+      'auto-approve': { type: 'boolean' },
+      'allow-destroy': { type: 'boolean' },
+      'allow-dirty': { type: 'boolean' },
+      'var-file': { type: 'string', multiple: true },
+      platform: { type: 'string' },
+      'health-timeout': { type: 'string' },
+      'health-interval': { type: 'string' },
+      'terraform-dir': { type: 'string' },
+      'plugin-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   const { values } = parsed;
   if (values.help === true) return 'help';
   const imageTag = checkImageTag(values['image-tag']);

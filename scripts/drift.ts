@@ -3,9 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { isEntryPoint, runCli } from './lib/cli.ts';
-import { UsageError } from './lib/errors.ts';
+import { isEntryPoint, parseCommandArgs, runCli } from './lib/cli.ts';
 import { checkImageTag, checkVarFiles, DEFAULT_TERRAFORM_DIR, parseFormat } from './lib/options.ts';
 import { checkTerraformVersion, initRoot, savePlan, type SavedPlan } from './lib/planning.ts';
 import { renderDriftMarkdown, renderDriftText, shouldColour, type Format } from './lib/plan-render.ts';
@@ -37,23 +35,17 @@ export interface DriftOptions {
 }
 
 export function parseDriftArgs(argv: string[]): DriftOptions | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        format: { type: 'string' },
-        'image-tag': { type: 'string' },
-        'var-file': { type: 'string', multiple: true },
-        'terraform-dir': { type: 'string' },
-        'plugin-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseCommandArgs({
+    args: argv,
+    options: {
+      format: { type: 'string' },
+      'image-tag': { type: 'string' },
+      'var-file': { type: 'string', multiple: true },
+      'terraform-dir': { type: 'string' },
+      'plugin-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   const { values } = parsed;
   if (values.help === true) return 'help';
   const imageTag = checkImageTag(values['image-tag']);

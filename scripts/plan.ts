@@ -1,7 +1,5 @@
 // `npm run plan`: init, save a plan file (+ its sha256), print the summary. Exit 0 no changes, 2 changes, 1 error.
-import { parseArgs } from 'node:util';
-import { isEntryPoint, runCli } from './lib/cli.ts';
-import { UsageError } from './lib/errors.ts';
+import { isEntryPoint, parseCommandArgs, runCli } from './lib/cli.ts';
 import { checkImageTag, checkVarFiles, DEFAULT_TERRAFORM_DIR, parseFormat } from './lib/options.ts';
 import { checkTerraformVersion, initRoot, savePlan, type SavedPlan } from './lib/planning.ts';
 import { renderMarkdown, renderText, shouldColour, type Format } from './lib/plan-render.ts';
@@ -35,24 +33,18 @@ export interface PlanCommandOptions {
 }
 
 export function parsePlanArgs(argv: string[]): PlanCommandOptions | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        out: { type: 'string' },
-        'image-tag': { type: 'string' },
-        'var-file': { type: 'string', multiple: true },
-        format: { type: 'string' },
-        'terraform-dir': { type: 'string' },
-        'plugin-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseCommandArgs({
+    args: argv,
+    options: {
+      out: { type: 'string' },
+      'image-tag': { type: 'string' },
+      'var-file': { type: 'string', multiple: true },
+      format: { type: 'string' },
+      'terraform-dir': { type: 'string' },
+      'plugin-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   const { values } = parsed;
   if (values.help === true) return 'help';
   const imageTag = checkImageTag(values['image-tag']);

@@ -1,6 +1,5 @@
 // `npm run smoke -- <url>`: checks / and /health of a deployed service (status, body, version, security headers, HSTS).
-import { parseArgs } from 'node:util';
-import { isEntryPoint, runCli } from './lib/cli.ts';
+import { isEntryPoint, parseCommandArgs, runCli } from './lib/cli.ts';
 import { UsageError } from './lib/errors.ts';
 import { printSmokeResults, runSmokeChecks, type SmokeOptions } from './lib/smoke-checks.ts';
 
@@ -19,21 +18,15 @@ Exit status: 0 all checks passed, 1 a check failed, 64 bad usage.
 `;
 
 export function parseSmokeArgs(argv: string[]): SmokeOptions | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        'expect-version': { type: 'string' },
-        'expect-commit': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseCommandArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      'expect-version': { type: 'string' },
+      'expect-commit': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   const { values, positionals } = parsed;
   if (values.help === true) return 'help';
   if (positionals.length !== 1) throw new UsageError('expected exactly one URL, e.g. npm run smoke -- https://hello.example.com');

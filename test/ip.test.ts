@@ -1,7 +1,7 @@
 // Address parsing, CIDR lists, the X-Forwarded-For walk and IPv6 prefix keys, as pure functions.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { forwardedClient } from '../lib/client-ip.ts';
+import { forwardedClient, rememberingTrustCheck } from '../lib/client-ip.ts';
 import { isValidHost } from '../lib/host.ts';
 import { addressKey, inList, normalizeAddress, parseCidrList, parseForwardedAddress } from '../lib/ip.ts';
 
@@ -54,7 +54,7 @@ describe('parseCidrList', () => {
 });
 
 describe('forwardedClient', () => {
-  const { list: trusted } = parseCidrList('10.0.0.0/16');
+  const trusted = rememberingTrustCheck(parseCidrList('10.0.0.0/16').list);
   const peer = '10.0.1.5';
 
   test('the ALB appends the client: the rightmost untrusted entry is the client', () => {

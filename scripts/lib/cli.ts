@@ -1,6 +1,7 @@
 // The process boundary shared by every command: one top-level catch that maps errors to exit codes.
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EXIT_USAGE, ExitError, UsageError } from './errors.ts';
 
 /**
@@ -14,6 +15,15 @@ export function isEntryPoint(moduleUrl: string): boolean {
     return realpathSync(started) === realpathSync(fileURLToPath(moduleUrl));
   } catch {
     return false;
+  }
+}
+
+/** `parseArgs` in strict mode, with its errors (unknown flag, missing value) turned into a UsageError. */
+export function parseCommandArgs<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T & { strict: true }>> {
+  try {
+    return parseArgs({ ...config, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
 }
 
