@@ -1,5 +1,6 @@
 // Composes the request pipeline and the hardened node:http server around it.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { PROBLEMS } from './body.ts';
 import { createClientErrorHandler } from './client-error.ts';
 import { createClientIpStage, peerAddress } from './client-ip.ts';

@@ -1,6 +1,6 @@
 // Pipeline stage: CORS with an exact-match origin allow-list, preflights answered here at no rate-limit cost.
 import { problemBody } from './body.ts';
-import type { Exchange, Stage } from './exchange.ts';
+import { appendHeaders, type Exchange, type Stage } from './exchange.ts';
 import type { Responder } from './respond.ts';
 
 export interface CorsOptions {
@@ -38,10 +38,14 @@ export function createCorsStage(options: CorsOptions, responder: Responder): Sta
   if (options.allowHeaders.length > 0) preflightRest.push('Access-Control-Allow-Headers', options.allowHeaders.join(', '));
   preflightRest.push('Access-Control-Max-Age', String(options.maxAge));
 
-  // Built once per allowed origin (or once for '*'); the hot path only looks them up.
+  // Every block is built once, `Vary: Origin` included (per allowed origin, or once for '*'); the hot path only looks them up.
+  const vary: readonly string[] = wildcard ? [] : ['Vary', 'Origin'];
   const byOrigin = new Map<string, { actual: string[]; preflight: string[] }>();
   for (const origin of wildcard ? ['*'] : options.allowedOrigins) {
-    byOrigin.set(origin, { actual: withAllowOrigin(origin, actualRest), preflight: withAllowOrigin(origin, preflightRest) });
+    byOrigin.set(origin, {
+      actual: [...vary, ...withAllowOrigin(origin, actualRest)],
+      preflight: [...vary, ...withAllowOrigin(origin, preflightRest)],
+    });
   }
   const wildcardHeaders = byOrigin.get('*');
 
@@ -57,24 +61,23 @@ export function createCorsStage(options: CorsOptions, responder: Responder): Sta
   return function cors(exchange: Exchange): boolean {
     const { headers } = exchange.req;
     const origin = headers.origin;
-    if (!wildcard) exchange.headers.push('Vary', 'Origin');
-    const allowed = origin === undefined ? undefined : (wildcardHeaders ?? byOrigin.get(origin));
+    // With '*' every response carries the wildcard headers, Origin or not (Fetch: a static answer needs no Vary).
+    const allowed = wildcardHeaders ?? (origin === undefined ? undefined : byOrigin.get(origin));
     const requestedMethod = headers['access-control-request-method'];
 
     if (exchange.method === 'OPTIONS' && origin !== undefined && requestedMethod !== undefined) {
       const requestedHeaders = headers['access-control-request-headers'];
       if (allowed !== undefined && ALLOWED_METHODS.includes(requestedMethod) && requestedHeadersAllowed(requestedHeaders)) {
-        exchange.headers.push(...allowed.preflight);
+        appendHeaders(exchange.headers, allowed.preflight);
         responder.send(exchange, 204, null);
       } else {
+        appendHeaders(exchange.headers, vary);
         responder.send(exchange, 403, refused);
       }
       return true;
     }
 
-    // With '*' every response carries the wildcard headers, Origin or not (Fetch: a static answer needs no Vary).
-    const actual = wildcardHeaders ?? allowed;
-    if (actual !== undefined) exchange.headers.push(...actual.actual);
+    appendHeaders(exchange.headers, allowed === undefined ? vary : allowed.actual);
     return false;
   };
 }

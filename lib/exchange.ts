@@ -24,6 +24,14 @@ export interface Exchange {
 /** A pipeline stage: returns true when it has answered the request, false to pass it on. */
 export type Stage = (exchange: Exchange) => boolean;
 
+/**
+ * Appends a constant header block ([name, value, ...]) to `headers`. A plain loop: `push(...block)` goes through the
+ * engine's spread-call path and `concat` through a runtime call, both measurably slower per request.
+ */
+export function appendHeaders(headers: string[], block: readonly string[]): void {
+  for (let index = 0; index < block.length; index++) headers.push(block[index] as string);
+}
+
 /** Splits a request target into path and query without building a URL object. */
 export function splitTarget(target: string): { path: string; query: string } {
   const mark = target.indexOf('?');
