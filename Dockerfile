@@ -14,9 +14,9 @@ WORKDIR /app
 # --ignore-scripts: no install script of any dev dependency runs during the image build.
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json server.ts ./
+COPY tsconfig.json server.ts ./
 COPY lib/ ./lib/
-COPY scripts/healthcheck.ts ./scripts/
+COPY scripts/healthcheck.ts scripts/build.mjs ./scripts/
 RUN npm run build
 # The runtime stage ships no node_modules, so the service must have no runtime dependencies.
 RUN deps="$(npm pkg get dependencies)" \

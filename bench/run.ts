@@ -132,9 +132,8 @@ function ensureBenchDependencies(): void {
 }
 
 function buildService(): void {
-  log('building the service (tsc -p tsconfig.build.json) …');
-  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const result = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'inherit' });
+  log('building the service (npm run build: scripts/build.mjs) …');
+  const result = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: 'inherit' });
   if (result.status !== 0) fail('the service does not build; fix `npm run build` first', EXIT_FAILED);
 }
 

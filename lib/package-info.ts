@@ -8,7 +8,7 @@ export interface PackageInfo {
   readonly version: string;
 }
 
-/** How far up to look: lib/ → root in the source layout, dist/lib/ → root in the built one. */
+/** How far up to look: lib/ → root in the source layout, dist/ → root in the bundled one (with slack for your own layout). */
 const MAX_LEVELS_UP = 3;
 
 export function readPackageInfo(startDir: string = dirname(fileURLToPath(import.meta.url))): PackageInfo {

@@ -1,7 +1,5 @@
-// `npm start` pre-step: compiles to dist/ when it is missing or older than a source file, so a fresh clone just starts.
-import { spawnSync } from 'node:child_process';
+// `npm start` pre-step: builds dist/ when it is missing or older than a source file, so a fresh clone just starts.
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -13,11 +11,11 @@ function newestSource() {
     const stat = statSync(path);
     if (stat.isDirectory()) {
       for (const entry of readdirSync(path)) visit(join(path, entry));
-    } else if (path.endsWith('.ts') || path.endsWith('.json')) {
+    } else if (path.endsWith('.ts') || path.endsWith('.json') || path.endsWith('.mjs')) {
       newest = Math.max(newest, stat.mtimeMs);
     }
   };
-  for (const entry of ['server.ts', 'lib', join('scripts', 'healthcheck.ts'), 'tsconfig.json', 'tsconfig.build.json']) {
+  for (const entry of ['server.ts', 'lib', join('scripts', 'healthcheck.ts'), join('scripts', 'build.mjs')]) {
     const path = join(root, entry);
     if (existsSync(path)) visit(path);
   }
@@ -26,13 +24,12 @@ function newestSource() {
 
 if (existsSync(output) && statSync(output).mtimeMs >= newestSource()) process.exit(0);
 
-let tsc;
+let buildDist;
 try {
-  tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-} catch {
-  process.stderr.write('dist/ is missing or stale and TypeScript is not installed: run `npm ci` first\n');
+  ({ buildDist } = await import('./build.mjs'));
+} catch (error) {
+  process.stderr.write(`dist/ is missing or stale and the build tools are not installed (${error.code ?? error.message}): run \`npm ci\` first\n`);
   process.exit(1);
 }
 process.stderr.write('building dist/ ...\n');
-const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
-process.exit(result.status ?? 1);
+await buildDist();

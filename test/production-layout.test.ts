@@ -316,9 +316,9 @@ describe('production layout (the runtime stage, reproduced without Docker)', () 
     assert.deepEqual(snapshot(image.root), untouched, 'the server changed files in its image');
   });
 
-  test('fails on a runtime stage that leaves out dist/lib', async () => {
-    const broken = await reproduceImage(readDockerfile(join(LAYOUT_FIXTURES, 'missing-lib.Dockerfile')), scratch, buildCache);
-    await assert.rejects(RunningContainer.start(broken), /exited with code 1 before listening:[\s\S]*ERR_MODULE_NOT_FOUND/);
+  test('fails on a runtime stage that leaves out package.json', async () => {
+    const broken = await reproduceImage(readDockerfile(join(LAYOUT_FIXTURES, 'missing-package-json.Dockerfile')), scratch, buildCache);
+    await assert.rejects(RunningContainer.start(broken), /exited with code 1 before listening:[\s\S]*no package\.json found/);
   });
 
   test('fails on a runtime stage that copies node_modules', async () => {
