@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { Logger } from '../lib/log.ts';
+import { IsoTimestamps, Logger } from '../lib/log.ts';
 import { request, startService } from './helpers/http.ts';
 
 class CountingSink {
@@ -48,6 +48,26 @@ describe('Logger', () => {
     await nextTurn();
     assert.equal(out.writes.length, 0);
     assert.equal(err.writes.length, 1);
+  });
+});
+
+describe('IsoTimestamps', () => {
+  test('formats exactly like Date#toISOString, in order, out of order and across second, day and year boundaries', () => {
+    const timestamps = new IsoTimestamps();
+    const samples = [0, 1, 9, 10, 99, 100, 999, 1000, 1001, 59_999, 60_000];
+    for (const iso of ['2024-02-29T23:59:59.999Z', '2026-11-29T15:16:42.005Z', '2026-12-31T23:59:59.950Z', '9999-12-31T23:59:59.999Z']) {
+      const at = Date.parse(iso);
+      for (let step = -3; step <= 3; step++) samples.push(at + step, at + step * 1000);
+    }
+    // A pseudo-random walk, so most calls reuse the cached second and some move backwards.
+    let ms = Date.parse('2026-11-29T00:00:00.000Z');
+    for (let index = 0; index < 5_000; index++) {
+      ms += ((index * 7_919) % 1_300) - 250;
+      samples.push(ms);
+    }
+    for (const sample of samples) {
+      assert.equal(timestamps.format(sample), new Date(sample).toISOString(), `at ${sample}`);
+    }
   });
 });
 
