@@ -19,8 +19,8 @@ const VGDB_ENV = { USER: 'bench', HOST: '127.0.0.1' };
 
 const USAGE = `usage: npm run bench:instructions -- [--requests 10000] [--warm-up 8000] [--connections 10] [--runs 1]
   Counts the server's user-space instructions per keep-alive request (valgrind's callgrind, node --single-threaded)
-  for bare + headers and this service. Counts do not depend on the machine's load, so they settle changes of a few
-  per cent that wrk's req/s cannot; kernel work (the same for both) is not counted. Needs valgrind (apt-get install valgrind).`;
+  for bare + headers and this service. Counts do not depend on the machine's load (2–3 % run to run, --runs 3 takes
+  the lowest), so they settle changes that wrk's req/s cannot; kernel work (the same for both) is not counted. Needs valgrind (apt-get install valgrind).`;
 
 interface Settings {
   readonly requests: number;
