@@ -1,5 +1,5 @@
 // `npm run bench:instructions`: user-space instructions per request under valgrind, service vs bare + headers.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { Agent, get } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { findOnPath } from './load.ts';
-import { BENCH_ORIGIN, freePort, headerBlockOf, probe, serviceEnv } from './targets.ts';
+import { BENCH_ORIGIN, buildService, captureServiceHeaders, startTarget, stopTarget, targetSpecs, type TargetSpec } from './targets.ts';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH_DIR);
@@ -16,6 +16,8 @@ const EXIT_USAGE = 2;
 const START_TIMEOUT_MS = 180_000;
 /** callgrind_control finds the process through files named after USER and HOST; both must match the target's. */
 const VGDB_ENV = { USER: 'bench', HOST: '127.0.0.1' };
+/** bare + headers (the baseline, first) and the service with its access log off and on. */
+const MEASURED_IDS = ['bare-headers', 'service-log-off', 'service'] as const;
 
 const USAGE = `usage: npm run bench:instructions -- [--requests 10000] [--warm-up 8000] [--connections 10] [--runs 1]
   Counts the server's user-space instructions per keep-alive request (valgrind's callgrind, node --single-threaded)
@@ -106,54 +108,25 @@ function dumpedInstructions(dir: string, pid: number): number {
   return Number(match[1]);
 }
 
-async function waitForHealth(port: number, child: ChildProcess): Promise<void> {
-  const deadline = performance.now() + START_TIMEOUT_MS;
-  while (performance.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode} under valgrind`);
-    try {
-      if ((await probe(port, '/health')).status === 200) return;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`no answer on /health within ${START_TIMEOUT_MS / 1000} s under valgrind`);
-}
-
-/** One target under callgrind: warm up, zero the counters, send the measured requests, dump, stop. */
-async function instructionsPerRequest(script: string, env: Record<string, string>, settings: Settings, dir: string): Promise<number> {
-  const port = await freePort();
-  const args = ['--tool=callgrind', `--callgrind-out-file=${join(dir, 'cg.%p')}`, process.execPath, '--single-threaded', script];
-  const child = spawn('valgrind', args, {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env, PORT: String(port), ...VGDB_ENV },
-    // stdout is a drained pipe, as under the container runtime, so the access-log row pays for its writes.
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.resume();
-  child.stderr?.resume();
+/** One of the bench's Node targets under callgrind: warm up, zero the counters, send the measured requests, dump, stop. */
+async function instructionsPerRequest(target: TargetSpec, settings: Settings, dir: string): Promise<number> {
+  const underCallgrind: TargetSpec = {
+    id: target.id,
+    label: `${target.label} under callgrind`,
+    command: 'valgrind',
+    args: (port) => ['--tool=callgrind', `--callgrind-out-file=${join(dir, 'cg.%p')}`, target.command, '--single-threaded', ...target.args(port)],
+    env: { ...target.env, ...VGDB_ENV },
+  };
+  const running = await startTarget(underCallgrind, undefined, START_TIMEOUT_MS);
+  const pid = running.child.pid ?? 0;
   try {
-    await waitForHealth(port, child);
-    if (settings.warmUp > 0) await sendRequests(port, settings.warmUp, settings.connections);
-    callgrindControl(child.pid ?? 0, '-z');
-    await sendRequests(port, settings.requests, settings.connections);
-    callgrindControl(child.pid ?? 0, '-d');
-    return dumpedInstructions(dir, child.pid ?? 0) / settings.requests;
+    if (settings.warmUp > 0) await sendRequests(running.port, settings.warmUp, settings.connections);
+    callgrindControl(pid, '-z');
+    await sendRequests(running.port, settings.requests, settings.connections);
+    callgrindControl(pid, '-d');
+    return dumpedInstructions(dir, pid) / settings.requests;
   } finally {
-    child.kill('SIGKILL');
-  }
-}
-
-async function captureServiceHeaders(): Promise<string[]> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'server.js')], {
-    env: { PATH: process.env.PATH ?? '', ...serviceEnv('warn'), PORT: String(port) },
-    stdio: 'ignore',
-  });
-  try {
-    await waitForHealth(port, child);
-    return headerBlockOf((await probe(port, '/', { Origin: BENCH_ORIGIN })).rawHeaders);
-  } finally {
-    child.kill('SIGKILL');
+    await stopTarget(running);
   }
 }
 
@@ -162,21 +135,19 @@ async function main(): Promise<void> {
   for (const tool of ['valgrind', 'callgrind_control']) {
     if (findOnPath(tool) === undefined) fail(`${tool} is not installed (Debian/Ubuntu: sudo apt-get install -y valgrind)`);
   }
-  const build = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: 'inherit' });
-  if (build.status !== 0) fail('the service does not build; fix `npm run build` first');
-  const headers = await captureServiceHeaders();
-  const targets = [
-    { id: 'bare + headers', script: join(BENCH_DIR, 'servers', 'bare-headers.mjs'), env: { BENCH_HEADERS: JSON.stringify(headers) } },
-    { id: 'this service (LOG_LEVEL=warn)', script: join(ROOT, 'dist', 'server.js'), env: serviceEnv('warn') },
-    { id: 'this service (access log on)', script: join(ROOT, 'dist', 'server.js'), env: serviceEnv(undefined) },
-  ];
+  if (!buildService(ROOT)) fail('the service does not build; fix `npm run build` first');
+  const paths = { root: ROOT, servers: join(BENCH_DIR, 'servers') };
+  const service = targetSpecs(paths, [], undefined).find((spec) => spec.id === 'service') as TargetSpec;
+  const headers = await captureServiceHeaders(service, undefined);
+  // The same targets, commands and environments as `npm run bench`, baseline first.
+  const targets = MEASURED_IDS.map((id) => targetSpecs(paths, headers, undefined).find((spec) => spec.id === id) as TargetSpec);
   const dir = mkdtempSync(join(tmpdir(), 'bench-callgrind-'));
   const results = new Map<string, number[]>();
   try {
     for (let run = 1; run <= settings.runs; run++) {
       for (const target of targets) {
-        process.stderr.write(`  run ${run}: ${target.id} under callgrind …\n`);
-        const perRequest = await instructionsPerRequest(target.script, target.env, settings, dir);
+        process.stderr.write(`  run ${run}: ${target.label} under callgrind …\n`);
+        const perRequest = await instructionsPerRequest(target, settings, dir);
         results.set(target.id, [...(results.get(target.id) ?? []), perRequest]);
       }
     }
@@ -184,14 +155,14 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   const lowest = (id: string): number => Math.min(...(results.get(id) ?? [Number.NaN]));
-  const baseline = lowest('bare + headers');
+  const baseline = lowest(MEASURED_IDS[0]);
   const lines = [
     `${settings.requests} keep-alive requests over ${settings.connections} connections after ${settings.warmUp} unmeasured, ` +
       `node ${process.version} --single-threaded, lowest of ${settings.runs} run(s)`,
     '',
     '| target | instructions per request | × bare + headers |',
     '|---|---|---|',
-    ...targets.map((target) => `| ${target.id} | ${Math.round(lowest(target.id))} | ${(lowest(target.id) / baseline).toFixed(3)} |`),
+    ...targets.map((target) => `| ${target.label} | ${Math.round(lowest(target.id))} | ${(lowest(target.id) / baseline).toFixed(3)} |`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -21,9 +21,9 @@ import {
 import { median } from './stats.ts';
 import {
   BENCH_ORIGIN,
+  buildService,
+  captureServiceHeaders,
   findGunicorn,
-  headerBlockOf,
-  probe,
   serviceEnv,
   startTarget,
   stopTarget,
@@ -131,10 +131,9 @@ function ensureBenchDependencies(): void {
   if (result.status !== 0) fail('npm ci in bench/ failed; see the output above', EXIT_FAILED);
 }
 
-function buildService(): void {
+function build(): void {
   log('building the service (npm run build: scripts/build.mjs) …');
-  const result = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: 'inherit' });
-  if (result.status !== 0) fail('the service does not build; fix `npm run build` first', EXIT_FAILED);
+  if (!buildService(ROOT)) fail('the service does not build; fix `npm run build` first', EXIT_FAILED);
 }
 
 function chooseGenerator(requested: Generator | undefined): Generator {
@@ -203,17 +202,6 @@ async function measure(
   return { ...(best as RoundRecord), attempts };
 }
 
-async function captureServiceHeaders(serviceSpec: TargetSpec, cpu: number | undefined): Promise<string[]> {
-  const service = await startTarget(serviceSpec, cpu);
-  try {
-    const response = await probe(service.port, '/', { Origin: BENCH_ORIGIN });
-    if (response.status !== 200) fail(`the service answered GET / with ${response.status}, expected 200`, EXIT_FAILED);
-    return headerBlockOf(response.rawHeaders);
-  } finally {
-    await stopTarget(service);
-  }
-}
-
 async function coldStarts(specs: readonly TargetSpec[], count: number, cpu: number | undefined): Promise<Map<string, number>> {
   const samples = new Map<string, number[]>();
   for (let index = 0; index < count; index++) {
@@ -265,7 +253,7 @@ async function main(): Promise<void> {
   const settings = readSettings(process.argv.slice(2));
   if (process.platform !== 'linux') fail('the bench reads /proc for CPU and memory figures, so it runs on Linux only', EXIT_USAGE);
   ensureBenchDependencies();
-  buildService();
+  build();
   const generator = chooseGenerator(settings.generator);
   const machine = machineDescription();
   const pin = availableParallelism() >= 2 && findOnPath('taskset') !== undefined;
@@ -278,7 +266,12 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   if ('missing' in flask) notes.push(`Flask + gunicorn skipped: ${flask.missing}`);
   const placeholder = targetSpecs(PATHS, [], undefined).find((spec) => spec.id === 'service') as TargetSpec;
-  const serviceHeaders = await captureServiceHeaders(placeholder, serverCpu);
+  let serviceHeaders: string[];
+  try {
+    serviceHeaders = await captureServiceHeaders(placeholder, serverCpu);
+  } catch (error) {
+    fail((error as Error).message, EXIT_FAILED);
+  }
   const allSpecs = targetSpecs(PATHS, serviceHeaders, 'gunicorn' in flask ? flask.gunicorn : undefined);
   const wanted = settings.only;
   if (wanted !== undefined) {

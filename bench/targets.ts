@@ -138,7 +138,7 @@ function minimalEnv(extra: Readonly<Record<string, string>>, port: number): Reco
  * Spawns a target pinned to `cpu`, stdout to a pipe the harness drains (as a container runtime does), and waits
  * for the first 200 on /health.
  */
-export async function startTarget(spec: TargetSpec, cpu: number | undefined): Promise<RunningTarget> {
+export async function startTarget(spec: TargetSpec, cpu: number | undefined, startTimeoutMs = START_TIMEOUT_MS): Promise<RunningTarget> {
   const port = await freePort();
   const [command, args] = pinned(cpu, spec.command, spec.args(port));
   const started = performance.now();
@@ -150,12 +150,12 @@ export async function startTarget(spec: TargetSpec, cpu: number | undefined): Pr
   });
   let exited = false;
   child.on('exit', () => (exited = true));
-  const deadline = started + START_TIMEOUT_MS;
+  const deadline = started + startTimeoutMs;
   for (;;) {
     if (exited) throw new Error(`${spec.label} exited before answering /health:\n${target.stderrTail}`);
     if (performance.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`${spec.label} did not answer /health within ${START_TIMEOUT_MS} ms:\n${target.stderrTail}`);
+      throw new Error(`${spec.label} did not answer /health within ${startTimeoutMs} ms:\n${target.stderrTail}`);
     }
     try {
       const { status } = await probe(port, '/health');
@@ -187,4 +187,22 @@ export function headerBlockOf(rawHeaders: readonly string[]): string[] {
     if (!addedByNode.has(name.toLowerCase())) block.push(name, rawHeaders[index + 1] ?? '');
   }
   return block;
+}
+
+/** `npm run build` (scripts/build.mjs) in the project at `root`; false when it fails (its output is shown). */
+export function buildService(root: string): boolean {
+  const result = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
+  return result.status === 0;
+}
+
+/** Starts the service once and returns the header block it sends on GET / with the bench's Origin. */
+export async function captureServiceHeaders(serviceSpec: TargetSpec, cpu: number | undefined): Promise<string[]> {
+  const service = await startTarget(serviceSpec, cpu);
+  try {
+    const response = await probe(service.port, '/', { Origin: BENCH_ORIGIN });
+    if (response.status !== 200) throw new Error(`the service answered GET / with ${response.status}, expected 200`);
+    return headerBlockOf(response.rawHeaders);
+  } finally {
+    await stopTarget(service);
+  }
 }

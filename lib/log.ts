@@ -22,8 +22,6 @@ export class Logger {
   #errQueue = '';
   #scheduled = false;
   readonly #timestamps = new IsoTimestamps();
-  #lastMs = Number.NaN;
-  #lastIso = '';
 
   constructor(level: LogLevel, stdout: LogSink, stderr: LogSink) {
     this.#minRank = LEVEL_RANK[level];
@@ -87,28 +85,25 @@ export class Logger {
     setImmediate(() => this.flush());
   }
 
-  /** ISO time, reformatted at most once per millisecond. */
   #now(): string {
-    const ms = Date.now();
-    if (ms !== this.#lastMs) {
-      this.#lastMs = ms;
-      this.#lastIso = this.#timestamps.format(ms);
-    }
-    return this.#lastIso;
+    return this.#timestamps.format(Date.now());
   }
 }
 
 /**
  * `Date#toISOString` goes through V8's printf-style formatter, about 5 000 instructions (callgrind), which a
  * service answering fewer than one request per millisecond would pay on every line. The part up to the seconds
- * is formatted once per second here; the milliseconds are appended.
+ * is formatted once per second here and the milliseconds appended; lines within one millisecond share the string.
  */
 export class IsoTimestamps {
   #second = Number.NaN;
   #prefix = '';
+  #lastMs = Number.NaN;
+  #lastText = '';
 
   /** The same string as `new Date(ms).toISOString()` for whole milliseconds from 1970 to 9999. */
   format(ms: number): string {
+    if (ms === this.#lastMs) return this.#lastText;
     const second = Math.floor(ms / 1000);
     if (second !== this.#second) {
       this.#second = second;
@@ -117,7 +112,9 @@ export class IsoTimestamps {
     }
     const milli = ms - second * 1000;
     const padding = milli < 10 ? '00' : milli < 100 ? '0' : '';
-    return `${this.#prefix}${padding}${milli}Z`;
+    this.#lastMs = ms;
+    this.#lastText = `${this.#prefix}${padding}${milli}Z`;
+    return this.#lastText;
   }
 }
 

@@ -9,7 +9,7 @@ import { ExitError, UsageError } from './lib/errors.ts';
 import { readGitState } from './lib/git.ts';
 import { waitForHealthyCommit, type HealthProgress } from './lib/health-wait.ts';
 import { buildImage, imageReference, loginToEcr, pushImage } from './lib/image.ts';
-import { checkImageTag, checkVarFiles, DEFAULT_TERRAFORM_DIR, parsePositiveSeconds } from './lib/options.ts';
+import { checkImageTag, DEFAULT_TERRAFORM_DIR, parsePositiveSeconds, TERRAFORM_FLAGS, terraformTarget, type TerraformTarget } from './lib/options.ts';
 import { verifyPlanChecksum } from './lib/plan-file.ts';
 import { readPlan, type PlanSummary } from './lib/plan-reader.ts';
 import { renderText, shouldColour } from './lib/plan-render.ts';
@@ -55,39 +55,31 @@ Options:
 Exit status: 0 deployed and healthy, 1 refused or failed (the reason is the last line), 64 bad usage.
 `;
 
-export interface DeployOptions {
-  readonly terraformDir: string;
-  /** The image to deploy; undefined with build = true means "the git commit". */
-  readonly imageTag?: string;
+/** `imageTag` undefined with build = true means "the git commit". */
+export interface DeployOptions extends TerraformTarget {
   readonly build: boolean;
   readonly planFile?: string;
   readonly autoApprove: boolean;
   readonly allowDestroy: boolean;
   readonly allowDirty: boolean;
-  readonly varFiles: readonly string[];
   readonly platform?: string;
   readonly healthTimeoutMs: number;
   readonly healthIntervalMs: number;
-  readonly pluginDir?: string;
 }
 
 export function parseDeployArgs(argv: string[]): DeployOptions | 'help' {
   const parsed = parseCommandArgs({
     args: argv,
     options: {
-      'image-tag': { type: 'string' },
+      ...TERRAFORM_FLAGS,
       'skip-build': { type: 'boolean' },
       'plan-file': { type: 'string' },
       'auto-approve': { type: 'boolean' },
       'allow-destroy': { type: 'boolean' },
       'allow-dirty': { type: 'boolean' },
-      'var-file': { type: 'string', multiple: true },
       platform: { type: 'string' },
       'health-timeout': { type: 'string' },
       'health-interval': { type: 'string' },
-      'terraform-dir': { type: 'string' },
-      'plugin-dir': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
     },
   });
   const { values } = parsed;
@@ -99,18 +91,15 @@ export function parseDeployArgs(argv: string[]): DeployOptions | 'help' {
   const timeoutMs = parsePositiveSeconds(values['health-timeout'], '--health-timeout', DEFAULT_HEALTH_TIMEOUT_S) * 1000;
   const intervalMs = parsePositiveSeconds(values['health-interval'], '--health-interval', DEFAULT_HEALTH_INTERVAL_S) * 1000;
   return {
-    terraformDir: values['terraform-dir'] ?? DEFAULT_TERRAFORM_DIR,
-    ...(imageTag === undefined ? {} : { imageTag }),
+    ...terraformTarget(values),
     build: values['skip-build'] !== true && imageTag === undefined && planFile === undefined,
     ...(planFile === undefined ? {} : { planFile }),
     autoApprove: values['auto-approve'] === true,
     allowDestroy: values['allow-destroy'] === true,
     allowDirty: values['allow-dirty'] === true,
-    varFiles: checkVarFiles(values['var-file']),
     ...(values.platform === undefined ? {} : { platform: values.platform }),
     healthTimeoutMs: timeoutMs,
     healthIntervalMs: Math.min(intervalMs, timeoutMs),
-    ...(values['plugin-dir'] === undefined ? {} : { pluginDir: values['plugin-dir'] }),
   };
 }
 

@@ -4,10 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isEntryPoint, parseCommandArgs, runCli } from './lib/cli.ts';
-import { checkImageTag, checkVarFiles, DEFAULT_TERRAFORM_DIR, parseFormat } from './lib/options.ts';
-import { checkTerraformVersion, initRoot, savePlan, type SavedPlan } from './lib/planning.ts';
-import { renderDriftMarkdown, renderDriftText, shouldColour, type Format } from './lib/plan-render.ts';
-import { createTerraform } from './lib/terraform.ts';
+import { DEFAULT_TERRAFORM_DIR, parseFormat, TERRAFORM_FLAGS, terraformTarget, type TerraformTarget } from './lib/options.ts';
+import { readyTerraform, savePlan, type SavedPlan } from './lib/planning.ts';
+import { renderDriftMarkdown, renderDriftText, type Format } from './lib/plan-render.ts';
 
 const USAGE = `Usage: npm run drift -- [options]
 
@@ -26,42 +25,22 @@ Options:
 Exit status: 0 no drift, 2 drift, 1 error, 64 bad usage.
 `;
 
-export interface DriftOptions {
-  readonly terraformDir: string;
+export interface DriftOptions extends TerraformTarget {
   readonly format: Format;
-  readonly imageTag?: string;
-  readonly varFiles: readonly string[];
-  readonly pluginDir?: string;
 }
 
 export function parseDriftArgs(argv: string[]): DriftOptions | 'help' {
   const parsed = parseCommandArgs({
     args: argv,
-    options: {
-      format: { type: 'string' },
-      'image-tag': { type: 'string' },
-      'var-file': { type: 'string', multiple: true },
-      'terraform-dir': { type: 'string' },
-      'plugin-dir': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: { format: { type: 'string' }, ...TERRAFORM_FLAGS },
   });
   const { values } = parsed;
   if (values.help === true) return 'help';
-  const imageTag = checkImageTag(values['image-tag']);
-  return {
-    terraformDir: values['terraform-dir'] ?? DEFAULT_TERRAFORM_DIR,
-    format: parseFormat(values.format),
-    ...(imageTag === undefined ? {} : { imageTag }),
-    varFiles: checkVarFiles(values['var-file']),
-    ...(values['plugin-dir'] === undefined ? {} : { pluginDir: values['plugin-dir'] }),
-  };
+  return { ...terraformTarget(values), format: parseFormat(values.format) };
 }
 
 export async function drift(options: DriftOptions): Promise<SavedPlan> {
-  const terraform = createTerraform({ dir: options.terraformDir, color: shouldColour(process.stderr) });
-  await checkTerraformVersion(terraform, options.terraformDir);
-  await initRoot(terraform, options.terraformDir, options.pluginDir);
+  const terraform = await readyTerraform(options);
   // The refresh-only plan is only read, never applied: keep it out of the working tree (plans can hold secrets).
   const scratch = mkdtempSync(join(tmpdir(), 'drift-'));
   try {

@@ -1,9 +1,8 @@
 // `npm run plan`: init, save a plan file (+ its sha256), print the summary. Exit 0 no changes, 2 changes, 1 error.
 import { isEntryPoint, parseCommandArgs, runCli } from './lib/cli.ts';
-import { checkImageTag, checkVarFiles, DEFAULT_TERRAFORM_DIR, parseFormat } from './lib/options.ts';
-import { checkTerraformVersion, initRoot, savePlan, type SavedPlan } from './lib/planning.ts';
+import { DEFAULT_TERRAFORM_DIR, parseFormat, TERRAFORM_FLAGS, terraformTarget, type TerraformTarget } from './lib/options.ts';
+import { readyTerraform, savePlan, type SavedPlan } from './lib/planning.ts';
 import { renderMarkdown, renderText, shouldColour, type Format } from './lib/plan-render.ts';
-import { createTerraform } from './lib/terraform.ts';
 
 const USAGE = `Usage: npm run plan -- [options]
 
@@ -23,45 +22,23 @@ Options:
 Exit status: 0 no changes, 2 changes present, 1 error, 64 bad usage (as terraform plan -detailed-exitcode).
 `;
 
-export interface PlanCommandOptions {
-  readonly terraformDir: string;
+export interface PlanCommandOptions extends TerraformTarget {
   readonly out: string;
-  readonly imageTag?: string;
-  readonly varFiles: readonly string[];
-  readonly pluginDir?: string;
   readonly format: Format;
 }
 
 export function parsePlanArgs(argv: string[]): PlanCommandOptions | 'help' {
   const parsed = parseCommandArgs({
     args: argv,
-    options: {
-      out: { type: 'string' },
-      'image-tag': { type: 'string' },
-      'var-file': { type: 'string', multiple: true },
-      format: { type: 'string' },
-      'terraform-dir': { type: 'string' },
-      'plugin-dir': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: { out: { type: 'string' }, format: { type: 'string' }, ...TERRAFORM_FLAGS },
   });
   const { values } = parsed;
   if (values.help === true) return 'help';
-  const imageTag = checkImageTag(values['image-tag']);
-  return {
-    terraformDir: values['terraform-dir'] ?? DEFAULT_TERRAFORM_DIR,
-    out: values.out ?? 'tfplan',
-    ...(imageTag === undefined ? {} : { imageTag }),
-    varFiles: checkVarFiles(values['var-file']),
-    ...(values['plugin-dir'] === undefined ? {} : { pluginDir: values['plugin-dir'] }),
-    format: parseFormat(values.format),
-  };
+  return { ...terraformTarget(values), out: values.out ?? 'tfplan', format: parseFormat(values.format) };
 }
 
 export async function plan(options: PlanCommandOptions): Promise<SavedPlan> {
-  const terraform = createTerraform({ dir: options.terraformDir, color: shouldColour(process.stderr) });
-  await checkTerraformVersion(terraform, options.terraformDir);
-  await initRoot(terraform, options.terraformDir, options.pluginDir);
+  const terraform = await readyTerraform(options);
   return savePlan(terraform, {
     dir: options.terraformDir,
     out: options.out,

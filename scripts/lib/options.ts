@@ -1,5 +1,6 @@
 // Flag checks shared by the commands: --format, --var-file, --terraform-dir and positive-number flags.
 import { existsSync } from 'node:fs';
+import type { ParseArgsConfig } from 'node:util';
 import { UsageError } from './errors.ts';
 import { FORMATS, type Format } from './plan-render.ts';
 
@@ -33,4 +34,37 @@ export function parsePositiveSeconds(raw: string | undefined, flag: string, fall
   const value = Number(raw);
   if (!/^\d+(\.\d+)?$/.test(raw) || value <= 0) throw new UsageError(`${flag} must be a positive number of seconds; got ${JSON.stringify(raw)}`);
   return value;
+}
+
+/** The flags of every command that drives Terraform (plan, deploy, drift), spread into its parseArgs options. */
+export const TERRAFORM_FLAGS = {
+  'image-tag': { type: 'string' },
+  'var-file': { type: 'string', multiple: true },
+  'terraform-dir': { type: 'string' },
+  'plugin-dir': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+/** Which root a command runs Terraform in, and with which image tag, variable files and provider mirror. */
+export interface TerraformTarget {
+  readonly terraformDir: string;
+  readonly imageTag?: string;
+  readonly varFiles: readonly string[];
+  readonly pluginDir?: string;
+}
+
+/** Checks the parsed TERRAFORM_FLAGS values and fills in the defaults. */
+export function terraformTarget(values: {
+  readonly 'image-tag'?: string | undefined;
+  readonly 'var-file'?: string[] | undefined;
+  readonly 'terraform-dir'?: string | undefined;
+  readonly 'plugin-dir'?: string | undefined;
+}): TerraformTarget {
+  const imageTag = checkImageTag(values['image-tag']);
+  return {
+    terraformDir: values['terraform-dir'] ?? DEFAULT_TERRAFORM_DIR,
+    ...(imageTag === undefined ? {} : { imageTag }),
+    varFiles: checkVarFiles(values['var-file']),
+    ...(values['plugin-dir'] === undefined ? {} : { pluginDir: values['plugin-dir'] }),
+  };
 }

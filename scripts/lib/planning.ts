@@ -3,7 +3,9 @@ import { ExitError } from './errors.ts';
 import { writePlanChecksum } from './plan-file.ts';
 import { readPlan, type PlanSummary } from './plan-reader.ts';
 import { backendFor, checkRoot, deployedImageTag } from './terraform-root.ts';
-import { isSupportedVersion, MINIMUM_TERRAFORM, type PlanOutcome, type Terraform } from './terraform.ts';
+import type { TerraformTarget } from './options.ts';
+import { shouldColour } from './plan-render.ts';
+import { createTerraform, isSupportedVersion, MINIMUM_TERRAFORM, type PlanOutcome, type Terraform } from './terraform.ts';
 
 /** Checks the root directory, then that terraform is new enough; returns the version. */
 export async function checkTerraformVersion(terraform: Terraform, dir: string): Promise<string> {
@@ -13,6 +15,14 @@ export async function checkTerraformVersion(terraform: Terraform, dir: string): 
     throw new ExitError(1, `terraform ${version} is too old; install Terraform >= ${MINIMUM_TERRAFORM.major}.${MINIMUM_TERRAFORM.minor}`);
   }
   return version;
+}
+
+/** Terraform for `target`'s root, ready to plan: the root and the binary's version checked, then `init`. */
+export async function readyTerraform(target: TerraformTarget): Promise<Terraform> {
+  const terraform = createTerraform({ dir: target.terraformDir, color: shouldColour(process.stderr) });
+  await checkTerraformVersion(terraform, target.terraformDir);
+  await initRoot(terraform, target.terraformDir, target.pluginDir);
+  return terraform;
 }
 
 export async function initRoot(terraform: Terraform, dir: string, pluginDir: string | undefined): Promise<void> {
