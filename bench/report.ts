@@ -1,6 +1,6 @@
 // Pure report building: per-target medians and ratios from interleaved rounds, the issue's targets, and the Markdown tables.
 import type { LoadResult } from './load-output.ts';
-import { cpuMsPerThousand, formatNumber, holds, markdownTable, median, ratio, relativeSpread, type TargetCheck } from './stats.ts';
+import { cpuMsPerThousand, formatAgainstLimit, formatNumber, holds, markdownTable, median, ratio, relativeSpread, type TargetCheck } from './stats.ts';
 
 export type Mode = 'keep-alive' | 'new-connection';
 
@@ -44,6 +44,10 @@ export interface Summary {
 
 export const BARE = 'bare';
 export const BARE_HEADERS = 'bare-headers';
+/** bare + headers that also reads the socket's peer address, as identifying the client requires. */
+export const BARE_HEADERS_PEER = 'bare-headers-peer';
+/** Always measured, whatever --only names: every ratio needs them. */
+export const BASELINES: readonly string[] = [BARE, BARE_HEADERS, BARE_HEADERS_PEER];
 
 /**
  * The median over rounds of target ÷ baseline, each pair taken from the same round. Interleaving puts both in the same
@@ -181,7 +185,7 @@ export function scaleTable(points: readonly ScalePoint[]): string {
 export function checksTable(checks: readonly TargetCheck[]): string {
   const rows = checks.map((check) => [
     check.name,
-    formatNumber(check.measured, 2),
+    formatAgainstLimit(check.measured, check.limit),
     `${check.kind === 'min' ? '≥' : '≤'} ${check.limit}`,
     Number.isFinite(check.measured) ? (holds(check) ? 'holds' : '**misses**') : 'not measured',
   ]);

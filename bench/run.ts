@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { findOnPath, runLoad, type Generator, type LoadRequest } from './load.ts';
 import { cpuMs, harnessCpuMs, machineBusyMs, peakRssMb, processTree } from './proc.ts';
 import {
+  BASELINES,
   checksTable,
   scaleTable,
   summarize,
@@ -58,7 +59,7 @@ interface Settings {
 
 const USAGE = `usage: npm run bench -- [--rounds 5] [--duration 5] [--connections 50] [--only id,id] [--scale-rounds 3]
                      [--cold-starts 5] [--max-foreign 0.15] [--attempts 2] [--generator wrk|autocannon]
-  ids: bare, bare-headers, service, service-log-off, fastify, express, flask (baselines always run)
+  ids: bare, bare-headers, bare-headers-peer, service, service-log-off, fastify, express, flask (the three baselines always run)
   --scale-rounds 0 or --cold-starts 0 skip those parts; quick check: --rounds 2 --duration 2 --scale-rounds 1`;
 
 function fail(message: string, code: number): never {
@@ -278,7 +279,7 @@ async function main(): Promise<void> {
     const unknown = wanted.filter((id) => !allSpecs.some((spec) => spec.id === id));
     if (unknown.length > 0) fail(`--only: unknown target ${unknown.join(', ')}; known: ${allSpecs.map((spec) => spec.id).join(', ')}`, EXIT_USAGE);
   }
-  const specs = allSpecs.filter((spec) => wanted === undefined || spec.id === 'bare' || spec.id === 'bare-headers' || wanted.includes(spec.id));
+  const specs = allSpecs.filter((spec) => wanted === undefined || BASELINES.includes(spec.id) || wanted.includes(spec.id));
 
   const started = Date.now();
   log(`load: ${generator}, ${settings.connections} connections, ${settings.rounds} × ${settings.durationSeconds} s rounds, ${pin ? `server on CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}` : 'unpinned'}`);

@@ -50,6 +50,16 @@ export function formatNumber(value: number, digits: number): string {
   return Number.isFinite(value) ? value.toFixed(digits) : '–';
 }
 
+/**
+ * A measurement beside its limit: two decimals, or more (up to six) while it would otherwise print as the limit
+ * itself, so 0.7977 against 0.8 reads 0.798 rather than a "0.80" that misses.
+ */
+export function formatAgainstLimit(value: number, limit: number): string {
+  let digits = 2;
+  while (digits < 6 && value !== limit && formatNumber(value, digits) === formatNumber(limit, digits)) digits++;
+  return formatNumber(value, digits);
+}
+
 /** A GitHub-flavoured Markdown table. */
 export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];

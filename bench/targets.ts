@@ -78,6 +78,13 @@ export function targetSpecs(paths: Paths, serviceHeaders: readonly string[], gun
       args: () => [join(paths.servers, 'bare-headers.mjs')],
       env: { BENCH_HEADERS: JSON.stringify(serviceHeaders) },
     },
+    {
+      id: 'bare-headers-peer',
+      label: 'bare + headers + peer address',
+      command: node,
+      args: () => [join(paths.servers, 'bare-headers.mjs')],
+      env: { BENCH_HEADERS: JSON.stringify(serviceHeaders), BENCH_READ_PEER: '1' },
+    },
     { id: 'service', label: 'this service (access log on)', command: node, args: () => [service], env: serviceEnv(undefined) },
     { id: 'service-log-off', label: 'this service (LOG_LEVEL=warn)', command: node, args: () => [service], env: serviceEnv('warn') },
     { id: 'fastify', label: 'fastify 5 + helmet + cors + rate-limit', command: node, args: () => [join(paths.servers, 'fastify.mjs')], env: peerEnv },

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { wrkArguments } from '../bench/load.ts';
 import { parseAutocannonResult, parseWrkReport, parseWrkTime } from '../bench/load-output.ts';
 import { parseBusyTicks, parseProcStat, parseVmHwmKb } from '../bench/proc.ts';
-import { summarize, summarizeScale, targetChecks, type RoundRecord } from '../bench/report.ts';
+import { checksTable, summarize, summarizeScale, targetChecks, type RoundRecord } from '../bench/report.ts';
 import { cpuMsPerThousand, holds, median, ratio, relativeSpread } from '../bench/stats.ts';
 import { headerBlockOf } from '../bench/targets.ts';
 
@@ -192,6 +192,17 @@ describe('report', () => {
     assert.equal(check('peak RSS')?.measured, 2);
     assert.equal(check('limiter')?.measured, 0.85);
     assert.ok(Number.isNaN(check('new-connection')?.measured ?? 0), 'no new-connection rounds: not measured');
+  });
+
+  test('the checks table shows enough digits that a value just below its limit does not read as the limit', () => {
+    const table = checksTable([
+      { name: 'just below', measured: 0.7977, limit: 0.8, kind: 'min' },
+      { name: 'just above', measured: 1.2004, limit: 1.2, kind: 'max' },
+      { name: 'absent', measured: Number.NaN, limit: 0.8, kind: 'min' },
+    ]);
+    assert.match(table, /\| just below \| 0\.798 \| ≥ 0\.8 \| \*\*misses\*\* \|/);
+    assert.match(table, /\| just above \| 1\.2004 \| ≤ 1\.2 \| \*\*misses\*\* \|/);
+    assert.match(table, /\| absent \| .* \| not measured \|/);
   });
 });
 
