@@ -37,12 +37,23 @@ export interface TargetCheck {
   readonly limit: number;
   /** 'min': measured must be ≥ limit; 'max': measured must be ≤ limit. */
   readonly kind: 'min' | 'max';
+  /** When `measured` is a median of per-round values: those values, to show how settled the verdict is. */
+  readonly perRound?: readonly number[] | undefined;
 }
 
 /** Whether a check holds; a missing measurement (NaN) never holds. */
 export function holds(check: TargetCheck): boolean {
   if (!Number.isFinite(check.measured)) return false;
   return check.kind === 'min' ? check.measured >= check.limit : check.measured <= check.limit;
+}
+
+/** How many of a check's per-round values are on the passing side of its limit on their own. */
+export function roundsHolding(check: TargetCheck): number {
+  let count = 0;
+  for (const value of check.perRound ?? []) {
+    if (holds({ ...check, measured: value })) count++;
+  }
+  return count;
 }
 
 /** Fixed-point text for a table cell; '–' for a missing value. */

@@ -185,6 +185,7 @@ describe('report', () => {
     const check = (prefix: string) => [...checks.values()].find((item) => item.name.startsWith(prefix));
     // Rounds: 24/25, 25/26, 23/24 → median 24/25 (0.96 < 0.9615, > 0.9583).
     assert.equal(check('keep-alive req/s, access log off')?.measured, 24_000 / 25_000);
+    assert.deepEqual(check('keep-alive req/s, access log off')?.perRound, [24_000 / 25_000, 25_000 / 26_000, 23_000 / 24_000]);
     assert.equal(holds(check('keep-alive req/s, access log off')!), true);
     // The same-run ratios to bare, divided: service 21/30 (median of 21/30, 20/32, 22/31), fastify 8/30 (of 8/30, 8/32, 9/31).
     assert.equal(check('keep-alive req/s, access log on ≥ 2.5')?.measured, 21_000 / 30_000 / (8_000 / 30_000));
@@ -200,9 +201,18 @@ describe('report', () => {
       { name: 'just above', measured: 1.2004, limit: 1.2, kind: 'max' },
       { name: 'absent', measured: Number.NaN, limit: 0.8, kind: 'min' },
     ]);
-    assert.match(table, /\| just below \| 0\.798 \| ≥ 0\.8 \| \*\*misses\*\* \|/);
-    assert.match(table, /\| just above \| 1\.2004 \| ≤ 1\.2 \| \*\*misses\*\* \|/);
-    assert.match(table, /\| absent \| .* \| not measured \|/);
+    assert.match(table, /\| just below \| 0\.798 \| ≥ 0\.8 \| \*\*misses\*\* \| – \|/);
+    assert.match(table, /\| just above \| 1\.2004 \| ≤ 1\.2 \| \*\*misses\*\* \| – \|/);
+    assert.match(table, /\| absent \| .* \| not measured \| – \|/);
+  });
+
+  test('the checks table counts the rounds whose own ratio would hold, so a verdict on a median shows how settled it is', () => {
+    const table = checksTable([
+      { name: 'at least', measured: 0.94, perRound: [0.93, 0.97, 0.94, 0.95, 0.9], limit: 0.95, kind: 'min' },
+      { name: 'at most', measured: 1.1, perRound: [1.3, 1.1], limit: 1.2, kind: 'max' },
+    ]);
+    assert.match(table, /\| at least \| 0\.94 \| ≥ 0\.95 \| \*\*misses\*\* \| 2 of 5 \|/);
+    assert.match(table, /\| at most \| 1\.10 \| ≤ 1\.2 \| holds \| 1 of 2 \|/);
   });
 });
 
