@@ -5,7 +5,6 @@ import { isValidHost } from './host.ts';
 import type { Responder } from './respond.ts';
 import { HEALTH_PATH } from './routes.ts';
 
-
 /**
  * Only a request that a trusted proxy marked `X-Forwarded-Proto: http` is redirected (Talisman's rule,
  * without its redirect of requests that carry no such header). 301 keeps GET/HEAD semantics; 308 keeps

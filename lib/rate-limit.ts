@@ -4,7 +4,6 @@ import type { Exchange, Stage } from './exchange.ts';
 import type { Responder } from './respond.ts';
 import { HEALTH_PATH } from './routes.ts';
 
-
 export interface RateLimitOptions {
   /** Bucket capacity: the burst a client may send at once. */
   readonly burst: number;

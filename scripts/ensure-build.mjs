@@ -11,7 +11,7 @@ function newestSource() {
     const stat = statSync(path);
     if (stat.isDirectory()) {
       for (const entry of readdirSync(path)) visit(join(path, entry));
-    } else if (path.endsWith('.ts') || path.endsWith('.json') || path.endsWith('.mjs')) {
+    } else if (path.endsWith('.ts') || path.endsWith('.mjs')) {
       newest = Math.max(newest, stat.mtimeMs);
     }
   };
