@@ -19,8 +19,13 @@ output "github_oidc_provider_arn" {
   value       = local.github_oidc_provider_arn
 }
 
+output "permissions_boundary_arn" {
+  description = "Permissions boundary every role of the main stack must carry: its permissions_boundary_arn variable (repository variable AWS_PERMISSIONS_BOUNDARY_ARN)."
+  value       = aws_iam_policy.permissions_boundary.arn
+}
+
 output "plan_role_arn" {
-  description = "Role for `terraform plan` in pull requests (and on plan_role_branches): read-only plus state read and lock."
+  description = "Role for `terraform plan` in pull requests (and on plan_role_branches): configuration reads, state read and lock, no data reads."
   value       = aws_iam_role.plan.arn
 }
 

@@ -43,6 +43,17 @@ variable "state_noncurrent_version_days" {
   }
 }
 
+variable "state_access_log_days" {
+  description = "Days to keep the state bucket's server access logs (who read or wrote the state)."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = var.state_access_log_days >= 1 && floor(var.state_access_log_days) == var.state_access_log_days
+    error_message = "state_access_log_days must be a whole number of at least 1."
+  }
+}
+
 variable "github_owner" {
   description = "GitHub organisation or user that owns the repository (the ORG in ORG/REPO)."
   type        = string
@@ -114,13 +125,12 @@ variable "create_github_oidc_provider" {
 }
 
 variable "apply_role_policy_arns" {
-  description = "Managed policies for the apply role besides the scoped IAM and state policies. PowerUserAccess (everything but IAM/Organizations) is a starting point; narrow it for your account."
+  description = "Managed policies for the apply role besides its state and project-role policies. Null (default) attaches PowerUserAccess in the account's partition (everything but IAM, Organizations and Account); narrow it for your account. Whatever it grants, the apply role's explicit denies still hold."
   type        = list(string)
-  default     = ["arn:aws:iam::aws:policy/PowerUserAccess"]
-  nullable    = false
+  default     = null
 
   validation {
-    condition     = alltrue([for arn in var.apply_role_policy_arns : can(regex("^arn:aws[a-z-]*:iam::(aws|[0-9]{12}):policy/", arn))])
-    error_message = "apply_role_policy_arns must be IAM policy ARNs."
+    condition     = alltrue([for arn in(var.apply_role_policy_arns == null ? [] : var.apply_role_policy_arns) : can(regex("^arn:aws[a-z-]*:iam::(aws|[0-9]{12}):policy/", arn))])
+    error_message = "apply_role_policy_arns must be IAM policy ARNs (arn:aws:iam::aws:policy/NAME or arn:aws:iam::ACCOUNT:policy/NAME), or null for PowerUserAccess."
   }
 }

@@ -90,14 +90,6 @@ run "ci_roles_trust_classic_and_immutable_subjects" {
     error_message = "Both roles must require the sts.amazonaws.com audience."
   }
   assert {
-    condition     = one([for s in jsondecode(aws_iam_role_policy.apply_state_and_iam.policy).Statement : s if s.Sid == "ProtectCiRoles"]).Effect == "Deny"
-    error_message = "The apply role must be denied IAM changes to the CI roles themselves."
-  }
-  assert {
-    condition     = one([for s in jsondecode(aws_iam_role_policy.apply_state_and_iam.policy).Statement : s if s.Sid == "ManageProjectRoles"]).Resource == "arn:aws:iam::123456789012:role/hello-service-*"
-    error_message = "The apply role may manage only the project's roles."
-  }
-  assert {
     condition     = aws_iam_role_policy_attachment.plan_read_only.policy_arn == "arn:aws:iam::aws:policy/ReadOnlyAccess"
     error_message = "The plan role must be read-only."
   }
@@ -107,14 +99,61 @@ run "ci_roles_trust_classic_and_immutable_subjects" {
   }
 }
 
+# The policies themselves are evaluated in test/iam-escalation.test.ts; these check the wiring around them.
+run "boundary_and_role_policies_are_wired" {
+  command = plan
+
+  assert {
+    condition     = aws_iam_policy.permissions_boundary.name == "hello-service-permissions-boundary"
+    error_message = "The bootstrap must create the permissions boundary."
+  }
+  assert {
+    condition = one([for s in jsondecode(aws_iam_role_policy.apply_project_roles.policy).Statement : s if s.Sid == "CreateAndChangeProjectRolesOnlyWithTheBoundary"]).Condition.StringEquals["iam:PermissionsBoundary"] == (
+      "arn:aws:iam::123456789012:policy/hello-service-permissions-boundary"
+    )
+    error_message = "Role writes must require the boundary the bootstrap creates."
+  }
+  assert {
+    condition     = toset(keys(aws_iam_role_policy_attachment.apply)) == toset(["arn:aws:iam::aws:policy/PowerUserAccess"])
+    error_message = "By default the apply role gets PowerUserAccess, in the account's partition."
+  }
+  assert {
+    condition     = aws_s3_bucket_logging.state.target_prefix == "state/" && aws_s3_bucket_logging.state.bucket == "acme-hello-service-tfstate"
+    error_message = "Reads and writes of the state must be access-logged."
+  }
+  assert {
+    condition     = one(aws_s3_bucket_lifecycle_configuration.access_logs.rule).expiration[0].days == 365
+    error_message = "State access logs must expire (365 days by default)."
+  }
+}
+
+run "partition_follows_the_account" {
+  command = plan
+
+  override_data {
+    target = data.aws_partition.current
+    values = { partition = "aws-cn" }
+  }
+
+  assert {
+    condition     = toset(keys(aws_iam_role_policy_attachment.apply)) == toset(["arn:aws-cn:iam::aws:policy/PowerUserAccess"])
+    error_message = "The default managed policy must be in the account's partition."
+  }
+  assert {
+    condition     = aws_iam_role_policy_attachment.plan_read_only.policy_arn == "arn:aws-cn:iam::aws:policy/ReadOnlyAccess"
+    error_message = "ReadOnlyAccess must be in the account's partition."
+  }
+}
+
 run "rejects_bad_identities" {
   command = plan
 
   variables {
-    state_bucket_name  = "Bad_Bucket"
-    github_owner_id    = "acme"
-    plan_role_branches = ["release/*"]
+    state_bucket_name      = "Bad_Bucket"
+    github_owner_id        = "acme"
+    plan_role_branches     = ["release/*"]
+    apply_role_policy_arns = ["PowerUserAccess"]
   }
 
-  expect_failures = [var.state_bucket_name, var.github_owner_id, var.plan_role_branches]
+  expect_failures = [var.state_bucket_name, var.github_owner_id, var.plan_role_branches, var.apply_role_policy_arns]
 }
