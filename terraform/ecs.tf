@@ -94,6 +94,7 @@ resource "aws_ecs_task_definition" "this" {
 }
 
 resource "aws_ecs_service" "this" {
+  #checkov:skip=CKV_AWS_333:Only in the default VPC (no private_subnet_ids): it has no NAT, so the public IP is the tasks' route to ECR and CloudWatch Logs. It admits nothing: the task security group lets in only the ALB. With private_subnet_ids set, no public IP is assigned.
   name             = local.name
   cluster          = aws_ecs_cluster.this.id
   task_definition  = aws_ecs_task_definition.this.arn

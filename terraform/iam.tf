@@ -1,4 +1,4 @@
-# IAM: task execution role (pull this image, write this log group), an empty task role, and the flow-log role.
+# IAM: task execution role (pull this image, write its logs), an empty task role and the flow-log role, all bounded.
 
 data "aws_caller_identity" "current" {}
 
@@ -29,9 +29,10 @@ locals {
 ################################################################################
 
 resource "aws_iam_role" "task_execution" {
-  name               = "${local.name}-task-exec"
-  description        = "ECS agent for ${local.name}: pull its image, write its logs"
-  assume_role_policy = local.ecs_tasks_trust_policy
+  name                 = "${local.name}-task-exec"
+  description          = "ECS agent for ${local.name}: pull its image, write its logs"
+  assume_role_policy   = local.ecs_tasks_trust_policy
+  permissions_boundary = var.permissions_boundary_arn
 }
 
 resource "aws_iam_role_policy" "task_execution" {
@@ -79,9 +80,10 @@ resource "aws_iam_role_policy" "task_execution" {
 ################################################################################
 
 resource "aws_iam_role" "task" {
-  name               = "${local.name}-task"
-  description        = "Application role of ${local.name}; no permissions attached"
-  assume_role_policy = local.ecs_tasks_trust_policy
+  name                 = "${local.name}-task"
+  description          = "Application role of ${local.name}; no permissions attached"
+  assume_role_policy   = local.ecs_tasks_trust_policy
+  permissions_boundary = var.permissions_boundary_arn
 }
 
 ################################################################################
@@ -91,8 +93,9 @@ resource "aws_iam_role" "task" {
 resource "aws_iam_role" "flow_logs" {
   count = var.flow_logs_enabled ? 1 : 0
 
-  name        = "${local.name}-flow-logs"
-  description = "VPC flow logs of ${local.name} to CloudWatch Logs"
+  name                 = "${local.name}-flow-logs"
+  description          = "VPC flow logs of ${local.name} to CloudWatch Logs"
+  permissions_boundary = var.permissions_boundary_arn
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{

@@ -9,7 +9,37 @@ data "aws_vpc" "this" {
   default = var.vpc_id == null ? true : null
 }
 
-# The default VPC has one default subnet per AZ; two of them (sorted, so the choice is stable) give two AZs.
+# Fargate runs in every AZ of most regions, and only in these AZs of the others (AZ IDs name the same zone in every
+# account; AZ names are shuffled per account): https://docs.aws.amazon.com/AmazonECS/latest/developerguide/AWS_Fargate-Regions.html
+locals {
+  fargate_zone_ids = {
+    "us-west-1"      = ["usw1-az1", "usw1-az3"]
+    "ap-northeast-1" = ["apne1-az1", "apne1-az2", "apne1-az4"]
+  }
+}
+
+data "aws_availability_zones" "fargate" {
+  count = length(var.subnet_ids) == 0 ? 1 : 0
+
+  state = "available"
+
+  # Local Zones and Wavelength Zones can have default subnets too, but no Fargate.
+  filter {
+    name   = "zone-type"
+    values = ["availability-zone"]
+  }
+
+  dynamic "filter" {
+    for_each = contains(keys(local.fargate_zone_ids), var.aws_region) ? [local.fargate_zone_ids[var.aws_region]] : []
+    content {
+      name   = "zone-id"
+      values = filter.value
+    }
+  }
+}
+
+# The default VPC has one default subnet per AZ; two of them in Fargate AZs (sorted, so the choice is stable) give
+# two AZs.
 data "aws_subnets" "default" {
   count = length(var.subnet_ids) == 0 ? 1 : 0
 
@@ -21,6 +51,11 @@ data "aws_subnets" "default" {
   filter {
     name   = "default-for-az"
     values = ["true"]
+  }
+
+  filter {
+    name   = "availability-zone-id"
+    values = data.aws_availability_zones.fargate[0].zone_ids
   }
 }
 
@@ -52,6 +87,7 @@ resource "aws_security_group" "alb" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "alb_http_ipv4" {
+  #checkov:skip=CKV_AWS_260:Port 80 is the ALB's public HTTP listener. With HTTPS on it only answers 301 to HTTPS, so plain-http links and typed addresses still arrive; without a certificate it is the service's only listener.
   security_group_id = aws_security_group.alb.id
   description       = "HTTP from the internet (IPv4); redirected to HTTPS when HTTPS is on"
   ip_protocol       = "tcp"
@@ -61,6 +97,7 @@ resource "aws_vpc_security_group_ingress_rule" "alb_http_ipv4" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "alb_http_ipv6" {
+  #checkov:skip=CKV_AWS_260:Port 80 is the ALB's public HTTP listener. With HTTPS on it only answers 301 to HTTPS, so plain-http links and typed addresses still arrive; without a certificate it is the service's only listener.
   security_group_id = aws_security_group.alb.id
   description       = "HTTP from the internet (IPv6); redirected to HTTPS when HTTPS is on"
   ip_protocol       = "tcp"

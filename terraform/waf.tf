@@ -85,6 +85,8 @@ resource "aws_wafv2_web_acl_association" "this" {
 
 # WAF requires the log group name to start with "aws-waf-logs-".
 resource "aws_cloudwatch_log_group" "waf" {
+  #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts every log group at rest already. A customer managed key would add a second gate on reading, at USD 1 per key-month plus requests (https://aws.amazon.com/kms/pricing/) and a key policy to keep; these groups hold no secrets, and the plan role may not read log events.
+  #checkov:skip=CKV_AWS_338:Retention is log_retention_days (default 30, any CloudWatch value up to 3653 accepted); a year of logs by default would multiply storage cost (https://aws.amazon.com/cloudwatch/pricing/) for a template whose logs are operational, not an audit record. Set 365 where policy requires it.
   count = var.waf_enabled ? 1 : 0
 
   name              = "aws-waf-logs-${local.name}"

@@ -20,6 +20,17 @@ variable "name" {
   type        = string
 }
 
+variable "permissions_boundary_arn" {
+  description = "Boundary of every role."
+  type        = string
+}
+
+resource "aws_iam_role" "task" {
+  name                 = var.name
+  assume_role_policy   = "{}"
+  permissions_boundary = var.permissions_boundary_arn
+}
+
 output "bucket" {
   description = "Bucket name."
   value       = aws_s3_bucket.logs.id
@@ -97,6 +108,8 @@ const BAD_FIXTURES: [string, PolicyRule, string, string][] = [
   ['a variable without a type', 'variable-description-and-type', '  type        = string\n', ''],
   ['a variable without a description', 'variable-description-and-type', '  description = "Name prefix."\n', ''],
   ['an output without a description', 'output-description', '  description = "Bucket name."\n', ''],
+  ['a role without the permissions boundary', 'iam-role-permissions-boundary', '  permissions_boundary = var.permissions_boundary_arn\n', ''],
+  ['a role with some other boundary', 'iam-role-permissions-boundary', 'permissions_boundary = var.permissions_boundary_arn', 'permissions_boundary = "arn:aws:iam::aws:policy/AdministratorAccess"'],
 ];
 
 describe('terraform policy', () => {
@@ -117,9 +130,11 @@ describe('terraform policy', () => {
       const resources = body.resource;
       if (typeof resources === 'object' && resources !== null) for (const type of Object.keys(resources)) types.add(type);
     }
-    for (const expected of ['aws_vpc_security_group_ingress_rule', 'aws_cloudwatch_log_group', 'aws_s3_bucket', 'aws_security_group']) {
+    for (const expected of ['aws_vpc_security_group_ingress_rule', 'aws_cloudwatch_log_group', 'aws_s3_bucket', 'aws_security_group', 'aws_iam_role']) {
       assert.ok(types.has(expected), `no ${expected} in terraform/`);
     }
+    const takesBoundary = files.some(({ body }) => typeof body.variable === 'object' && body.variable !== null && 'permissions_boundary_arn' in body.variable);
+    assert.ok(takesBoundary, 'terraform/ declares no permissions_boundary_arn variable, so no role is checked for the boundary');
   });
 
   test('the good fixture passes', async () => {

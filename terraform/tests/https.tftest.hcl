@@ -6,7 +6,8 @@ mock_provider "aws" {
 }
 
 variables {
-  image_tag = "v1.2.3"
+  image_tag                = "v1.2.3"
+  permissions_boundary_arn = "arn:aws:iam::123456789012:policy/hello-service-permissions-boundary"
 }
 
 run "https_with_given_certificate" {

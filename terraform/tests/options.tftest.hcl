@@ -6,7 +6,8 @@ mock_provider "aws" {
 }
 
 variables {
-  image_tag = "0123abc"
+  image_tag                = "0123abc"
+  permissions_boundary_arn = "arn:aws:iam::123456789012:policy/hello-service-permissions-boundary"
 }
 
 run "waf_off" {
@@ -173,5 +174,19 @@ run "access_logs_in_a_region_without_an_elb_account" {
   assert {
     condition     = jsondecode(aws_s3_bucket_policy.alb_logs[0].policy).Statement[0].Principal == { Service = "logdelivery.elasticloadbalancing.amazonaws.com" }
     error_message = "Newer regions must grant only the log-delivery service principal."
+  }
+}
+
+# us-west-1 is one of the regions where Fargate runs in some AZs only.
+run "fargate_zones_in_a_restricted_region" {
+  command = plan
+
+  variables {
+    aws_region = "us-west-1"
+  }
+
+  assert {
+    condition     = one([for f in data.aws_availability_zones.fargate[0].filter : f.values if f.name == "zone-id"]) == toset(["usw1-az1", "usw1-az3"])
+    error_message = "In us-west-1 only usw1-az1 and usw1-az3 run Fargate."
   }
 }

@@ -22,7 +22,8 @@ override_resource {
 }
 
 variables {
-  image_tag = "0123456789abcdef0123456789abcdef01234567"
+  image_tag                = "0123456789abcdef0123456789abcdef01234567"
+  permissions_boundary_arn = "arn:aws:iam::123456789012:policy/hello-service-permissions-boundary"
 }
 
 run "defaults_two_tasks_behind_http_alb" {
@@ -301,6 +302,23 @@ run "defaults_two_tasks_behind_http_alb" {
   assert {
     condition     = aws_iam_role.task.arn != aws_iam_role.task_execution.arn || aws_iam_role.task.name != aws_iam_role.task_execution.name
     error_message = "The task role must be separate from the execution role."
+  }
+  assert {
+    condition = alltrue([
+      for role in [aws_iam_role.task_execution, aws_iam_role.task, aws_iam_role.flow_logs[0]] :
+      role.permissions_boundary == "arn:aws:iam::123456789012:policy/hello-service-permissions-boundary"
+    ])
+    error_message = "Every role must carry the bootstrap's permissions boundary (the apply role can create no other)."
+  }
+
+  # Default subnets only in AZs where Fargate runs
+  assert {
+    condition     = one([for f in data.aws_subnets.default[0].filter : f.values if f.name == "availability-zone-id"]) == toset(["euw1-az1", "euw1-az2", "euw1-az3"])
+    error_message = "Default subnets must be filtered to the AZ IDs where Fargate runs."
+  }
+  assert {
+    condition     = [for f in data.aws_availability_zones.fargate[0].filter : f.name] == ["zone-type"]
+    error_message = "In a region where Fargate runs in every AZ, only Local and Wavelength Zones are left out."
   }
 
   # WAF on by default

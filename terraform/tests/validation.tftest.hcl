@@ -7,7 +7,8 @@ mock_provider "aws" {
 }
 
 variables {
-  image_tag = "0123abc"
+  image_tag                = "0123abc"
+  permissions_boundary_arn = "arn:aws:iam::123456789012:policy/hello-service-permissions-boundary"
 }
 
 run "rejects_bad_single_values" {
@@ -34,6 +35,7 @@ run "rejects_bad_single_values" {
     app_version               = "-1"
     container_secrets         = { db_password = "hunter2" }
     repository                = "not a repo"
+    permissions_boundary_arn  = "hello-service-permissions-boundary"
   }
 
   expect_failures = [
@@ -57,6 +59,7 @@ run "rejects_bad_single_values" {
     var.app_version,
     var.container_secrets,
     var.repository,
+    var.permissions_boundary_arn,
   ]
 }
 
@@ -106,9 +109,21 @@ run "rejects_private_subnets_without_public_ones" {
   expect_failures = [var.route53_zone_id, var.private_subnet_ids]
 }
 
+# A cloner who has not run the bootstrap gets a one-line error naming the variable, not an unbounded role.
+run "rejects_a_missing_permissions_boundary" {
+  command = plan
+
+  variables {
+    permissions_boundary_arn = null
+  }
+
+  expect_failures = [var.permissions_boundary_arn]
+}
+
 run "rejects_a_default_vpc_with_one_subnet" {
   command = plan
 
+  # One default subnet left after the Fargate AZ filter.
   override_data {
     target = data.aws_subnets.default[0]
     values = { ids = ["subnet-0aaaaaaaaaaaaaaaa"] }

@@ -22,7 +22,8 @@ export type PolicyRule =
   | 'log-group-retention'
   | 's3-bucket-hardening'
   | 'variable-description-and-type'
-  | 'output-description';
+  | 'output-description'
+  | 'iam-role-permissions-boundary';
 
 type Block = Record<string, unknown>;
 
@@ -201,6 +202,25 @@ function checkVariablesAndOutputs(files: readonly ParsedFile[], violations: Viol
   }
 }
 
+/** Name of the variable through which a module receives the permissions boundary its roles must carry. */
+const BOUNDARY_VARIABLE = 'permissions_boundary_arn';
+
+/** In a module that takes the boundary, every role carries it: the CI apply role can create no other. */
+function checkRoleBoundaries(files: readonly ParsedFile[], violations: Violation[]): void {
+  const takesBoundary = namedBlocks(files, 'variable').some(([name]) => name === BOUNDARY_VARIABLE);
+  if (!takesBoundary) return;
+  for (const [type, name, body, file] of labelledBlocks(files, 'resource')) {
+    if (type !== 'aws_iam_role') continue;
+    if (body.permissions_boundary !== `\${var.${BOUNDARY_VARIABLE}}`) {
+      violations.push({
+        rule: 'iam-role-permissions-boundary',
+        where: `${file}: ${type}.${name}`,
+        message: `role does not set permissions_boundary = var.${BOUNDARY_VARIABLE}`,
+      });
+    }
+  }
+}
+
 /** All rule violations of one module (the .tf files of one directory). */
 export function checkModule(files: readonly ParsedFile[]): Violation[] {
   const violations: Violation[] = [];
@@ -208,5 +228,6 @@ export function checkModule(files: readonly ParsedFile[]): Violation[] {
   checkLogGroups(files, violations);
   checkS3Buckets(files, violations);
   checkVariablesAndOutputs(files, violations);
+  checkRoleBoundaries(files, violations);
   return violations;
 }

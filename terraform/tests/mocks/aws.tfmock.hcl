@@ -14,6 +14,10 @@ mock_data "aws_subnets" {
   }
 }
 
+mock_data "aws_availability_zones" {
+  defaults = { zone_ids = ["euw1-az1", "euw1-az2", "euw1-az3"] }
+}
+
 mock_data "aws_caller_identity" {
   defaults = { account_id = "123456789012" }
 }
