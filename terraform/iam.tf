@@ -8,6 +8,10 @@ locals {
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
 
+  # The bootstrap names its boundary after the project (its project_name is this stack's name), so the default needs
+  # no setting; the apply role may create no role without exactly this boundary.
+  permissions_boundary_arn = coalesce(var.permissions_boundary_arn, "arn:${local.partition}:iam::${local.account_id}:policy/${var.name}-permissions-boundary")
+
   # ECS tasks may assume the roles only on behalf of this account (confused-deputy protection; the
   # AWS-documented key for ecs-tasks trust policies).
   ecs_tasks_trust_policy = jsonencode({
@@ -32,7 +36,7 @@ resource "aws_iam_role" "task_execution" {
   name                 = "${local.name}-task-exec"
   description          = "ECS agent for ${local.name}: pull its image, write its logs"
   assume_role_policy   = local.ecs_tasks_trust_policy
-  permissions_boundary = var.permissions_boundary_arn
+  permissions_boundary = local.permissions_boundary_arn
 }
 
 resource "aws_iam_role_policy" "task_execution" {
@@ -83,7 +87,7 @@ resource "aws_iam_role" "task" {
   name                 = "${local.name}-task"
   description          = "Application role of ${local.name}; no permissions attached"
   assume_role_policy   = local.ecs_tasks_trust_policy
-  permissions_boundary = var.permissions_boundary_arn
+  permissions_boundary = local.permissions_boundary_arn
 }
 
 ################################################################################
@@ -95,7 +99,7 @@ resource "aws_iam_role" "flow_logs" {
 
   name                 = "${local.name}-flow-logs"
   description          = "VPC flow logs of ${local.name} to CloudWatch Logs"
-  permissions_boundary = var.permissions_boundary_arn
+  permissions_boundary = local.permissions_boundary_arn
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{

@@ -49,14 +49,13 @@ variable "repository" {
 }
 
 variable "permissions_boundary_arn" {
-  description = "Permissions boundary that every IAM role of this stack carries: the bootstrap's permissions_boundary_arn output. The apply role may create no role without it."
+  description = "Permissions boundary that every IAM role of this stack carries. Default (null): the bootstrap's boundary for this name, arn:<partition>:iam::<account>:policy/<name>-permissions-boundary (its permissions_boundary_arn output). Set it only when the bootstrap's project_name differs from name."
   type        = string
   default     = null
 
-  # Not optional: a role without the boundary is exactly what the CI apply role is not allowed to create.
   validation {
-    condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/[A-Za-z0-9+=,.@_/-]+$", var.permissions_boundary_arn))
-    error_message = "permissions_boundary_arn must be set to the bootstrap's permissions_boundary_arn output, an IAM policy ARN such as arn:aws:iam::123456789012:policy/hello-service-permissions-boundary (terraform -chdir=terraform/bootstrap output -raw permissions_boundary_arn)."
+    condition     = var.permissions_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/[A-Za-z0-9+=,.@_/-]+$", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be an IAM policy ARN such as arn:aws:iam::123456789012:policy/hello-service-permissions-boundary (terraform -chdir=terraform/bootstrap output -raw permissions_boundary_arn), or unset for the bootstrap's default."
   }
 }
 

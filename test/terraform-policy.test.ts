@@ -25,10 +25,14 @@ variable "permissions_boundary_arn" {
   type        = string
 }
 
+locals {
+  permissions_boundary_arn = var.permissions_boundary_arn
+}
+
 resource "aws_iam_role" "task" {
   name                 = var.name
   assume_role_policy   = "{}"
-  permissions_boundary = var.permissions_boundary_arn
+  permissions_boundary = local.permissions_boundary_arn
 }
 
 output "bucket" {
@@ -108,8 +112,8 @@ const BAD_FIXTURES: [string, PolicyRule, string, string][] = [
   ['a variable without a type', 'variable-description-and-type', '  type        = string\n', ''],
   ['a variable without a description', 'variable-description-and-type', '  description = "Name prefix."\n', ''],
   ['an output without a description', 'output-description', '  description = "Bucket name."\n', ''],
-  ['a role without the permissions boundary', 'iam-role-permissions-boundary', '  permissions_boundary = var.permissions_boundary_arn\n', ''],
-  ['a role with some other boundary', 'iam-role-permissions-boundary', 'permissions_boundary = var.permissions_boundary_arn', 'permissions_boundary = "arn:aws:iam::aws:policy/AdministratorAccess"'],
+  ['a role without the permissions boundary', 'iam-role-permissions-boundary', '  permissions_boundary = local.permissions_boundary_arn\n', ''],
+  ['a role with some other boundary', 'iam-role-permissions-boundary', 'permissions_boundary = local.permissions_boundary_arn', 'permissions_boundary = "arn:aws:iam::aws:policy/AdministratorAccess"'],
 ];
 
 describe('terraform policy', () => {

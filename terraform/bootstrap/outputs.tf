@@ -20,7 +20,7 @@ output "github_oidc_provider_arn" {
 }
 
 output "permissions_boundary_arn" {
-  description = "Permissions boundary every role of the main stack must carry: its permissions_boundary_arn variable (repository variable AWS_PERMISSIONS_BOUNDARY_ARN)."
+  description = "Permissions boundary every role of the main stack must carry. The main root finds it by name (<project_name>-permissions-boundary); pass it as permissions_boundary_arn only when the main root's name differs."
   value       = aws_iam_policy.permissions_boundary.arn
 }
 

@@ -6,8 +6,7 @@ mock_provider "aws" {
 }
 
 variables {
-  image_tag                = "v1.2.3"
-  permissions_boundary_arn = "arn:aws:iam::123456789012:policy/hello-service-permissions-boundary"
+  image_tag = "v1.2.3"
 }
 
 run "https_with_given_certificate" {

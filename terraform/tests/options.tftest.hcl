@@ -6,8 +6,7 @@ mock_provider "aws" {
 }
 
 variables {
-  image_tag                = "0123abc"
-  permissions_boundary_arn = "arn:aws:iam::123456789012:policy/hello-service-permissions-boundary"
+  image_tag = "0123abc"
 }
 
 run "waf_off" {

@@ -22,8 +22,7 @@ override_resource {
 }
 
 variables {
-  image_tag                = "0123456789abcdef0123456789abcdef01234567"
-  permissions_boundary_arn = "arn:aws:iam::123456789012:policy/hello-service-permissions-boundary"
+  image_tag = "0123456789abcdef0123456789abcdef01234567"
 }
 
 run "defaults_two_tasks_behind_http_alb" {
@@ -308,7 +307,7 @@ run "defaults_two_tasks_behind_http_alb" {
       for role in [aws_iam_role.task_execution, aws_iam_role.task, aws_iam_role.flow_logs[0]] :
       role.permissions_boundary == "arn:aws:iam::123456789012:policy/hello-service-permissions-boundary"
     ])
-    error_message = "Every role must carry the bootstrap's permissions boundary (the apply role can create no other)."
+    error_message = "Every role must carry the bootstrap's permissions boundary, found by name by default (the apply role can create no other)."
   }
 
   # Default subnets only in AZs where Fargate runs

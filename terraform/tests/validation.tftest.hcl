@@ -7,8 +7,7 @@ mock_provider "aws" {
 }
 
 variables {
-  image_tag                = "0123abc"
-  permissions_boundary_arn = "arn:aws:iam::123456789012:policy/hello-service-permissions-boundary"
+  image_tag = "0123abc"
 }
 
 run "rejects_bad_single_values" {
@@ -109,15 +108,21 @@ run "rejects_private_subnets_without_public_ones" {
   expect_failures = [var.route53_zone_id, var.private_subnet_ids]
 }
 
-# A cloner who has not run the bootstrap gets a one-line error naming the variable, not an unbounded role.
-run "rejects_a_missing_permissions_boundary" {
+# An explicit boundary (a bootstrap with another project_name) is what every role carries.
+run "an_explicit_permissions_boundary_wins" {
   command = plan
 
   variables {
-    permissions_boundary_arn = null
+    permissions_boundary_arn = "arn:aws:iam::123456789012:policy/shared-boundary"
   }
 
-  expect_failures = [var.permissions_boundary_arn]
+  assert {
+    condition = alltrue([
+      for role in [aws_iam_role.task_execution, aws_iam_role.task] :
+      role.permissions_boundary == "arn:aws:iam::123456789012:policy/shared-boundary"
+    ])
+    error_message = "permissions_boundary_arn, when set, must be the boundary of every role."
+  }
 }
 
 run "rejects_a_default_vpc_with_one_subnet" {

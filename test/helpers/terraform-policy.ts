@@ -202,20 +202,23 @@ function checkVariablesAndOutputs(files: readonly ParsedFile[], violations: Viol
   }
 }
 
-/** Name of the variable through which a module receives the permissions boundary its roles must carry. */
-const BOUNDARY_VARIABLE = 'permissions_boundary_arn';
+/**
+ * A module that takes a variable of this name must resolve it into a local of the same name (the variable, or the
+ * bootstrap's boundary by name), and every role sets that local.
+ */
+const BOUNDARY_NAME = 'permissions_boundary_arn';
 
 /** In a module that takes the boundary, every role carries it: the CI apply role can create no other. */
 function checkRoleBoundaries(files: readonly ParsedFile[], violations: Violation[]): void {
-  const takesBoundary = namedBlocks(files, 'variable').some(([name]) => name === BOUNDARY_VARIABLE);
+  const takesBoundary = namedBlocks(files, 'variable').some(([name]) => name === BOUNDARY_NAME);
   if (!takesBoundary) return;
   for (const [type, name, body, file] of labelledBlocks(files, 'resource')) {
     if (type !== 'aws_iam_role') continue;
-    if (body.permissions_boundary !== `\${var.${BOUNDARY_VARIABLE}}`) {
+    if (body.permissions_boundary !== `\${local.${BOUNDARY_NAME}}`) {
       violations.push({
         rule: 'iam-role-permissions-boundary',
         where: `${file}: ${type}.${name}`,
-        message: `role does not set permissions_boundary = var.${BOUNDARY_VARIABLE}`,
+        message: `role does not set permissions_boundary = local.${BOUNDARY_NAME}`,
       });
     }
   }
