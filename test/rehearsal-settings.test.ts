@@ -59,19 +59,22 @@ describe('production settings read from terraform/', () => {
 
   test('follow a copy of terraform/ whose values changed', async (t) => {
     const dir = copy(t);
-    edit(dir, 'alb.tf', 'idle_timeout               = 60', 'idle_timeout               = 45');
-    edit(dir, 'alb.tf', 'deregistration_delay = 30', 'deregistration_delay = 12');
-    edit(dir, 'alb.tf', 'path                = "/health"', 'path                = "/healthz"');
-    edit(dir, 'alb.tf', 'matcher             = "200"', 'matcher             = "200-299"');
-    edit(dir, 'alb.tf', 'interval            = 15', 'interval            = 7');
-    edit(dir, 'alb.tf', 'timeout             = 5', 'timeout             = 4');
-    edit(dir, 'alb.tf', 'healthy_threshold   = 2', 'healthy_threshold   = 5');
-    edit(dir, 'alb.tf', 'unhealthy_threshold = 3', 'unhealthy_threshold = 4');
-    edit(dir, 'alb.tf', 'status_code = "HTTP_301"', 'status_code = "HTTP_302"');
-    edit(dir, 'ecs.tf', 'desired_count = 2', 'desired_count = 3');
-    edit(dir, 'ecs.tf', 'stopTimeout = 30', 'stopTimeout = 20');
-    edit(dir, 'ecs.tf', 'NODE_ENV        = "production"', 'NODE_ENV        = "production"\n      EXTRA_SETTING   = "on"');
-    edit(dir, 'variables.tf', 'default     = "info"', 'default     = "debug"');
+    const edits: Array<[file: string, from: string, to: string]> = [
+      ['alb.tf', 'idle_timeout               = 60', 'idle_timeout               = 45'],
+      ['alb.tf', 'deregistration_delay = 30', 'deregistration_delay = 12'],
+      ['alb.tf', 'path                = "/health"', 'path                = "/healthz"'],
+      ['alb.tf', 'matcher             = "200"', 'matcher             = "200-299"'],
+      ['alb.tf', 'interval            = 15', 'interval            = 7'],
+      ['alb.tf', 'timeout             = 5', 'timeout             = 4'],
+      ['alb.tf', 'healthy_threshold   = 2', 'healthy_threshold   = 5'],
+      ['alb.tf', 'unhealthy_threshold = 3', 'unhealthy_threshold = 4'],
+      ['alb.tf', 'status_code = "HTTP_301"', 'status_code = "HTTP_302"'],
+      ['ecs.tf', 'desired_count = 2', 'desired_count = 3'],
+      ['ecs.tf', 'stopTimeout = 30', 'stopTimeout = 20'],
+      ['ecs.tf', 'NODE_ENV        = "production"', 'NODE_ENV        = "production"\n      EXTRA_SETTING   = "on"'],
+      ['variables.tf', 'default     = "info"', 'default     = "debug"'],
+    ];
+    for (const [file, from, to] of edits) edit(dir, file, from, to);
 
     const settings = await readProductionSettings(dir, 'abc123');
     assert.equal(settings.idleTimeoutMs, 45_000);
