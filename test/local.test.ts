@@ -245,7 +245,7 @@ describe('npm run local follows the Terraform root it reads', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  test('a changed copy changes the replicas’ environment, the health checks and the idle timeout; SIGTERM stops everything', { timeout: 60_000 }, async () => {
+  before(async () => {
     const variables = join(root, 'variables.tf');
     let text = readFileSync(variables, 'utf8');
     text = text.replace('default     = "info"', 'default     = "debug"');
@@ -254,23 +254,37 @@ describe('npm run local follows the Terraform root it reads', () => {
     const alb = join(root, 'alb.tf');
     writeFileSync(alb, readFileSync(alb, 'utf8').replace('interval            = 15', 'interval            = 1').replace('idle_timeout               = 60', 'idle_timeout               = 70'));
 
-    run = new LocalRun(['--terraform-dir', root, '--replicas', '1', '--http-port', '0', '--https-port', '0'], {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      XDG_CACHE_HOME: cache,
-    });
+    const args = ['--terraform-dir', root, '--replicas', '1', '--http-port', '0', '--https-port', '0', '--roll-every', '0.5', '--deregistration-delay', '5'];
+    run = new LocalRun(args, { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', XDG_CACHE_HOME: cache });
     await run.waitFor('stderr', /ready: .*in service: replica-1\n/);
+  });
+
+  test('a changed copy changes the replicas’ environment, the health checks and the idle timeout', () => {
+    assert.ok(run !== undefined);
     assert.match(run.stderr, /health check GET \/health every 1 s/);
     assert.match(run.stderr, /warning: the ALB idle timeout \(70 s\) is not shorter than the service's keep-alive timeout \(65 s\)/);
     const listening = replicaLogs(run.stdout).find((line) => line.entry.msg === 'listening');
     const config = listening?.entry.config as Record<string, unknown>;
     assert.equal(config.logLevel, 'debug');
     assert.deepEqual(config.allowedOrigins, ['https://app.example.com']);
+  });
 
+  test('--roll-every rolls on its own; a replica that dies is deregistered; SIGTERM mid-roll stops everything', { timeout: 60_000 }, async () => {
+    assert.ok(run !== undefined);
+    await run.waitFor('stderr', /roll 1: deregistering replica-1/);
+    const fresh = Number(/started replica-2 \(pid (\d+),/.exec(run.stderr)?.[1]);
+    process.kill(fresh, 'SIGKILL');
+    await run.waitFor('stderr', /replica-2 exited on its own \(signal SIGKILL\); deregistered, not replaced/);
+    const port = Number(/ready: https:\/\/localhost:(\d+)\//.exec(run.stderr)?.[1]);
+    const nobody = await httpsGet({ port, ca: readFileSync(join(cache, 'hello-service', 'local-tls', 'cert.pem'), 'utf8') }, '/');
+    assert.equal(nobody.status, 503, 'replica-1 is draining and replica-2 is gone: nothing in service');
+
+    // replica-1 is in its 5 s deregistration delay: the stop does not wait for it.
     const pids = run.replicaPids();
     run.child.kill('SIGTERM');
     const { code } = await run.exited;
     assert.equal(code, 0, run.stderr.slice(-2000));
+    assert.doesNotMatch(run.stderr, /roll 1: done/);
     assert.deepEqual(pids.filter(isRunning), []);
   });
 });
