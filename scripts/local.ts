@@ -11,7 +11,7 @@ import { ExitError, UsageError } from './lib/errors.ts';
 import { readGitState } from './lib/git.ts';
 import { DEFAULT_TERRAFORM_DIR, parsePositiveSeconds } from './lib/options.ts';
 import { expectExit, runProcess } from './lib/process.ts';
-import { localCertificate } from './lib/rehearsal/certificate.ts';
+import { localCertificate, type Certificate } from './lib/rehearsal/certificate.ts';
 import { Fleet } from './lib/rehearsal/fleet.ts';
 import { FRONT_HOST, startFront, type Front } from './lib/rehearsal/front.ts';
 import { readProductionSettings, type ProductionSettings } from './lib/rehearsal/settings.ts';
@@ -162,27 +162,22 @@ function stopRequested(): Promise<NodeJS.Signals> {
   });
 }
 
-export async function rehearse(options: LocalOptions): Promise<number> {
-  const stop = stopRequested();
-  expectExit(
-    await runProcess(process.execPath, [join(ROOT, 'scripts', 'ensure-build.mjs')], { cwd: ROOT, echo: true, prefix: '[build] ' }),
-    { program: 'node', installHint: 'run npm ci first' },
-    'building dist/',
-  );
-  const settings = await readProductionSettings(resolve(options.terraformDir), await localImageTag());
-  const env = replicaEnvironment(settings);
-  const certificate = await localCertificate(join(cacheHome(), 'local-tls'));
-  say(`${certificate.created ? 'made' : 'using'} the self-signed certificate ${certificate.certFile}`);
+function buildDist(): Promise<void> {
+  return runProcess(process.execPath, [join(ROOT, 'scripts', 'ensure-build.mjs')], { cwd: ROOT, echo: true, prefix: '[build] ' }).then((result) => {
+    expectExit(result, { program: 'node', installHint: 'run npm ci first' }, 'building dist/');
+  });
+}
 
-  const deregistrationDelayMs = options.deregistrationDelayMs ?? settings.deregistrationDelayMs;
+/** One line with every value the rehearsal took from terraform/, then a warning if they would cause 502s in AWS. */
+function reportSettings(options: LocalOptions, settings: ProductionSettings, deregistrationDelayMs: number): void {
   const { healthCheck } = settings;
+  const shortened = options.deregistrationDelayMs === undefined ? '' : ` (terraform: ${settings.deregistrationDelayMs / 1000} s)`;
   say(
     `from ${options.terraformDir}/: idle timeout ${settings.idleTimeoutMs / 1000} s; health check GET ${healthCheck.path} every ` +
       `${healthCheck.intervalMs / 1000} s (timeout ${healthCheck.timeoutMs / 1000} s, healthy ${healthCheck.healthyThreshold}, ` +
       `unhealthy ${healthCheck.unhealthyThreshold}, matcher ${healthCheck.matcher}); deregistration delay ${deregistrationDelayMs / 1000} s` +
-      `${options.deregistrationDelayMs === undefined ? '' : ` (terraform: ${settings.deregistrationDelayMs / 1000} s)`}; stop timeout ${settings.stopTimeoutMs / 1000} s`,
+      `${shortened}; stop timeout ${settings.stopTimeoutMs / 1000} s`,
   );
-
   if (settings.idleTimeoutMs >= KEEP_ALIVE_TIMEOUT_MS) {
     // The front keeps target connections as long as the ALB does, so the rehearsal shows the resulting 502s too.
     say(
@@ -190,17 +185,10 @@ export async function rehearse(options: LocalOptions): Promise<number> {
         `(${KEEP_ALIVE_TIMEOUT_MS / 1000} s): replicas may close connections the load balancer still uses (intermittent 502s)`,
     );
   }
-  const targets = new TargetGroup({ healthCheck, idleTimeoutMs: settings.idleTimeoutMs, note: say });
-  const fleet = new Fleet({
-    root: ROOT,
-    env,
-    targets,
-    deregistrationDelayMs,
-    stopTimeoutMs: settings.stopTimeoutMs,
-    say,
-    replicaLine: (name, line, stream) => (stream === 'stdout' ? process.stdout : process.stderr).write(`[${name}] ${line}\n`),
-  });
-  // Whatever happens to this process, no replica outlives it.
+}
+
+/** SIGKILL to every replica still running when this process exits, whatever the reason (a crash included). */
+function killLeftoversOnExit(fleet: Fleet): () => void {
   const killLeftovers = (): void => {
     for (const pid of fleet.pids()) {
       try {
@@ -211,67 +199,98 @@ export async function rehearse(options: LocalOptions): Promise<number> {
     }
   };
   process.on('exit', killLeftovers);
+  return () => process.off('exit', killLeftovers);
+}
 
+/** A roll every `everyMs` after the previous one ended, until `signal` aborts. */
+async function rollEvery(fleet: Fleet, everyMs: number, signal: AbortSignal): Promise<void> {
+  try {
+    for (;;) {
+      await sleep(everyMs, undefined, { signal });
+      await fleet.roll();
+    }
+  } catch {
+    // Aborted: the rehearsal is stopping.
+  }
+}
+
+function startFrontOrExplain(options: LocalOptions, settings: ProductionSettings, certificate: Certificate, targets: TargetGroup, env: Record<string, string>): Promise<Front> {
+  return startFront({
+    httpPort: options.httpPort,
+    httpsPort: options.httpsPort,
+    certificate,
+    idleTimeoutMs: settings.idleTimeoutMs,
+    redirectStatus: settings.redirectStatus,
+    targets,
+    errorHeaders: errorHeaders(env),
+  }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'EADDRINUSE') throw new ExitError(1, `a port is already in use (${error.message}); choose others with --http-port and --https-port`);
+    throw error;
+  });
+}
+
+export async function rehearse(options: LocalOptions): Promise<number> {
+  const stop = stopRequested();
+  // Until the replicas are in service there is nothing to roll; SIGHUP must not end the process meanwhile.
+  let roll = (): void => say('SIGHUP: nothing to roll until the replicas are in service');
+  const onHangUp = (): void => roll();
+  process.on('SIGHUP', onHangUp);
+
+  await buildDist();
+  const settings = await readProductionSettings(resolve(options.terraformDir), await localImageTag());
+  const env = replicaEnvironment(settings);
+  const certificate = await localCertificate(join(cacheHome(), 'local-tls'));
+  say(`${certificate.created ? 'made' : 'using'} the self-signed certificate ${certificate.certFile}`);
+  const deregistrationDelayMs = options.deregistrationDelayMs ?? settings.deregistrationDelayMs;
+  reportSettings(options, settings, deregistrationDelayMs);
+
+  const targets = new TargetGroup({ healthCheck: settings.healthCheck, idleTimeoutMs: settings.idleTimeoutMs, note: say });
+  const fleet = new Fleet({
+    root: ROOT,
+    env,
+    targets,
+    deregistrationDelayMs,
+    stopTimeoutMs: settings.stopTimeoutMs,
+    say,
+    replicaLine: (name, line, stream) => (stream === 'stdout' ? process.stdout : process.stderr).write(`[${name}] ${line}\n`),
+  });
+  const removeExitHook = killLeftoversOnExit(fleet);
   let front: Front | undefined;
-  const stopAll = async (): Promise<void> => {
+  const stopAll = async (signal: NodeJS.Signals): Promise<number> => {
+    say(`${signal}: stopping`);
+    process.off('SIGHUP', onHangUp);
     await front?.close();
     await fleet.stop();
     await front?.close(true);
+    removeExitHook();
+    say('stopped');
+    return 0;
   };
+
   try {
-    front = await startFront({
-      httpPort: options.httpPort,
-      httpsPort: options.httpsPort,
-      certificate,
-      idleTimeoutMs: settings.idleTimeoutMs,
-      redirectStatus: settings.redirectStatus,
-      targets,
-      errorHeaders: errorHeaders(env),
-    }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') throw new ExitError(1, `a port is already in use (${error.message}); choose others with --http-port and --https-port`);
-      throw error;
-    });
+    front = await startFrontOrExplain(options, settings, certificate, targets, env);
     const starting = fleet.start(options.replicas ?? settings.desiredCount);
     const first = await Promise.race([starting.then(() => 'started' as const), stop]);
     if (first !== 'started') {
       // Stopped while starting: the replicas still starting are ended by the stop, and their start fails quietly.
       starting.catch(() => undefined);
-      say(`${first}: stopping`);
-      await stopAll();
-      return 0;
+      return await stopAll(first);
     }
   } catch (error) {
-    await stopAll();
+    await front?.close(true);
+    await fleet.stop();
     throw error;
   }
 
   say(`ready: https://localhost:${front.httpsPort}/ (HTTPS) and http://localhost:${front.httpPort}/ (redirects to HTTPS); in service: ${fleet.members().join(', ')}`);
   say(`try: curl --cacert ${certificate.certFile} https://localhost:${front.httpsPort}/ ; roll the replicas with: kill -HUP ${process.pid}`);
-  const roll = (): void => void fleet.roll();
-  process.on('SIGHUP', roll);
+  roll = () => void fleet.roll();
   const rolling = new AbortController();
-  if (options.rollEveryMs !== undefined) {
-    const every = options.rollEveryMs;
-    void (async () => {
-      try {
-        for (;;) {
-          await sleep(every, undefined, { signal: rolling.signal });
-          await fleet.roll();
-        }
-      } catch {
-        // Stopped.
-      }
-    })();
-  }
+  if (options.rollEveryMs !== undefined) void rollEvery(fleet, options.rollEveryMs, rolling.signal);
 
   const signal = await stop;
-  say(`${signal}: stopping`);
-  process.off('SIGHUP', roll);
   rolling.abort();
-  await stopAll();
-  process.off('exit', killLeftovers);
-  say('stopped');
-  return 0;
+  return stopAll(signal);
 }
 
 async function main(argv: string[]): Promise<number> {
