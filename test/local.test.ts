@@ -197,13 +197,15 @@ describe('npm run local', () => {
     }
   });
 
-  test('SIGINT stops every process it started and exits 0', { timeout: 60_000 }, async () => {
+  test('Ctrl-C stops every process it started and exits 0', { timeout: 60_000 }, async () => {
     const pids = run.replicaPids();
     assert.ok(pids.length >= 2);
-    run.child.kill('SIGINT');
+    // What a terminal does on Ctrl-C: SIGINT to the whole foreground process group.
+    process.kill(-(run.child.pid ?? 0), 'SIGINT');
     const { code } = await run.exited;
     assert.equal(code, 0, run.stderr.slice(-2000));
     assert.match(run.stderr, /SIGINT: stopping/);
+    assert.match(run.stderr, /stopped\n$/);
     assert.deepEqual(pids.filter(isRunning), [], 'replica processes still running after the command exited');
   });
 });
