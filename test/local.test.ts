@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { securityHeaders } from '../lib/security-headers.ts';
+import { UsageError } from '../scripts/lib/errors.ts';
 import { readProductionSettings } from '../scripts/lib/rehearsal/settings.ts';
+import { parseLocalArgs } from '../scripts/local.ts';
 import { headerChecks } from '../scripts/lib/smoke-checks.ts';
 import { extraLoopbackAddresses, httpsGet, isRunning, keepAliveLoad, LocalRun, type HttpsTarget } from './helpers/rehearsal.ts';
 import { REPO_ROOT, runScript } from './helpers/scripts.ts';
@@ -219,14 +221,21 @@ describe('npm run local, usage', () => {
     [['--roll-every=0'], '--roll-every must be a positive number of seconds; got "0"'],
     [['--canary'], "Unknown option '--canary'"],
   ] as const) {
-    test(`${args.join(' ')}: one line naming the flag and the accepted form, exit 64`, async () => {
-      const result = await runScript('local', args);
-      assert.equal(result.code, 64);
-      const [first, hint] = result.stderr.trimEnd().split('\n');
-      assert.ok(first?.startsWith(`local: ${message}`), result.stderr);
-      assert.equal(hint, 'Run `npm run local -- --help` for usage.');
+    test(`${args.join(' ')}: a usage error naming the flag and the accepted form`, () => {
+      assert.throws(
+        () => parseLocalArgs([...args]),
+        (error: unknown) => error instanceof UsageError && error.message.startsWith(message),
+      );
     });
   }
+
+  test('the command prints a usage error on one line with the hint, and exits 64', async () => {
+    const result = await runScript('local', ['--replicas', '0']);
+    assert.equal(result.code, 64);
+    const [first, hint] = result.stderr.trimEnd().split('\n');
+    assert.equal(first, 'local: --replicas must be a whole number from 1 to 16; got "0"', result.stderr);
+    assert.equal(hint, 'Run `npm run local -- --help` for usage.');
+  });
 
   test('--help lists every option and starts nothing', async () => {
     const result = await runScript('local', ['--help']);
