@@ -5,9 +5,9 @@
 // Exit codes: npm test's own code (0 pass, 1 fail), 2 when the Node binary cannot be installed or checked.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { nodeVersionOf, readDockerfile } from '../test/helpers/dockerfile.ts';
+import { cacheHome } from './lib/cache.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const EXIT_SETUP_FAILED = 2;
@@ -23,8 +23,7 @@ function fail(message: string): never {
 function cacheRoot(): string {
   const explicit = process.env.NODE_PARITY_CACHE;
   if (explicit !== undefined && explicit !== '') return explicit;
-  const xdg = process.env.XDG_CACHE_HOME;
-  return join(xdg !== undefined && xdg !== '' ? xdg : join(homedir(), '.cache'), 'hello-service', 'node-parity');
+  return join(cacheHome(), 'node-parity');
 }
 
 function binaryPackage(): string {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ExitError } from '../scripts/lib/errors.ts';
-import { expectExit, runProcess } from '../scripts/lib/process.ts';
+import { expectExit, runProcess, startProcess } from '../scripts/lib/process.ts';
 import { TERRAFORM } from '../scripts/lib/terraform.ts';
 
 const node = process.execPath;
@@ -67,4 +67,23 @@ test('non-accepted exit codes become an ExitError with the tail of stderr', () =
   const result = { kind: 'exited', code: 1, stdout: '', stderr: 'line1\nError: No valid credential sources found\n' } as const;
   assert.throws(() => expectExit(result, TERRAFORM, 'terraform init'), /terraform init failed \(exit 1\)\nline1\nError: No valid credential sources found$/);
   assert.equal(expectExit({ kind: 'exited', code: 2, stdout: '', stderr: '' }, TERRAFORM, 'plan', [0, 2]).code, 2);
+});
+
+test('startProcess hands over each line as it comes and leaves stopping the child to the caller', async () => {
+  const lines: string[] = [];
+  const ready = join(mkdtempSync(join(tmpdir(), 'lines-')), 'ready');
+  const child = startProcess(
+    node,
+    ['-e', 'process.stdout.write("one\\ntw"); process.stdout.write("o\\n"); process.stderr.write("oops\\n"); require("fs").writeFileSync(process.argv[1], ""); setTimeout(() => {}, 60_000)', ready],
+    { capture: false, forwardSignals: false, onLine: (line, stream) => lines.push(`${stream}:${line}`) },
+  );
+  assert.equal(typeof child.pid, 'number');
+  assert.equal(process.listenerCount('SIGTERM'), 0, 'no forwarding listener: the caller decides how the child stops');
+  while (!existsSync(ready)) await new Promise((resolve) => setTimeout(resolve, 20));
+  child.kill('SIGTERM');
+  const result = await child.result;
+  assert.deepEqual(result, { kind: 'signalled', signal: 'SIGTERM', stdout: '', stderr: '' });
+  assert.deepEqual(lines.filter((line) => line.startsWith('stdout:')), ['stdout:one', 'stdout:two']);
+  assert.deepEqual(lines.filter((line) => line.startsWith('stderr:')), ['stderr:oops']);
+  child.kill('SIGKILL');
 });

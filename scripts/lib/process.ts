@@ -23,6 +23,16 @@ export interface RunOptions {
   readonly timeoutMs?: number;
 }
 
+/** For a long-running child the caller watches and stops itself (startProcess). */
+export interface StartOptions extends RunOptions {
+  /** Called with every complete line the child writes (without its newline), as it arrives. */
+  readonly onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** Keep the output for the result (default true); off for a child that logs for hours. */
+  readonly capture?: boolean;
+  /** Forward our SIGINT/SIGTERM to the child (default true); off when the caller decides how the child stops. */
+  readonly forwardSignals?: boolean;
+}
+
 interface Output {
   readonly stdout: string;
   readonly stderr: string;
@@ -37,29 +47,37 @@ export type RunResult =
 /** The signature every adapter takes, so tests can inject a recording runner. */
 export type Runner = (program: string, args: readonly string[], options?: RunOptions) => Promise<RunResult>;
 
-/** Splits a byte stream into lines so each echoed line can carry the prefix. */
-function createLineEcho(prefix: string): { write(chunk: Buffer): void; flush(): void } {
+/** A child that is still running: its pid, a way to signal it, and its result once it has exited. */
+export interface StartedProcess {
+  readonly pid: number | undefined;
+  /** Sends `signal` unless the child has already exited. */
+  kill(signal: NodeJS.Signals): void;
+  readonly result: Promise<RunResult>;
+}
+
+/** Splits a byte stream into lines and hands each complete line on. */
+function createLineSplitter(onLine: (line: string) => void): { write(chunk: Buffer): void; flush(): void } {
   let pending = '';
   return {
     write(chunk) {
       pending += chunk.toString('utf8');
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
-      for (const line of lines) process.stderr.write(`${prefix}${line}\n`);
+      for (const line of lines) onLine(line);
     },
     flush() {
-      if (pending !== '') process.stderr.write(`${prefix}${pending}\n`);
+      if (pending !== '') onLine(pending);
       pending = '';
     },
   };
 }
 
-function createCollector(): { add(chunk: Buffer): void; text(): string } {
+function createCollector(keep: boolean): { add(chunk: Buffer): void; text(): string } {
   const chunks: Buffer[] = [];
   let size = 0;
   return {
     add(chunk) {
-      if (size + chunk.length > MAX_CAPTURE_BYTES) return;
+      if (!keep || size + chunk.length > MAX_CAPTURE_BYTES) return;
       chunks.push(chunk);
       size += chunk.length;
     },
@@ -67,56 +85,76 @@ function createCollector(): { add(chunk: Buffer): void; text(): string } {
   };
 }
 
-export const runProcess: Runner = (program, args, options = {}) => {
-  // A missing cwd makes spawn report ENOENT exactly like a missing program; tell them apart first.
-  if (options.cwd !== undefined && !existsSync(options.cwd)) {
-    return Promise.reject(new ExitError(1, `directory ${options.cwd} does not exist (needed to run ${program})`));
-  }
-  return new Promise((resolve) => {
-    const child = spawn(program, [...args], {
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      shell: false,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      // Own process group: a Ctrl-C in the terminal reaches only us and we forward it once. Terraform treats a
-      // second interrupt as "abort now, possibly leaving the state locked", so the child must not get two.
-      detached: process.platform !== 'win32',
-    });
-    const stdout = createCollector();
-    const stderr = createCollector();
-    const prefix = options.prefix ?? '';
-    const echoOut = createLineEcho(prefix);
-    const echoErr = createLineEcho(prefix);
+/** Where each line goes: the caller's onLine, else our stderr with the prefix when echo is on, else nowhere. */
+function lineSink(options: StartOptions, stream: 'stdout' | 'stderr'): ((line: string) => void) | undefined {
+  const { onLine } = options;
+  if (onLine !== undefined) return (line) => onLine(line, stream);
+  if (options.echo !== true) return undefined;
+  const prefix = options.prefix ?? '';
+  return (line) => process.stderr.write(`${prefix}${line}\n`);
+}
+
+function missingDirectory(program: string, cwd: string): ExitError {
+  return new ExitError(1, `directory ${cwd} does not exist (needed to run ${program})`);
+}
+
+/**
+ * Starts `program` and returns at once. Throws an ExitError when `cwd` does not exist: spawn reports a missing cwd
+ * exactly like a missing program, so the two are told apart first.
+ */
+export function startProcess(program: string, args: readonly string[], options: StartOptions = {}): StartedProcess {
+  if (options.cwd !== undefined && !existsSync(options.cwd)) throw missingDirectory(program, options.cwd);
+  const child = spawn(program, [...args], {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    shell: false,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    // Own process group: a Ctrl-C in the terminal reaches only us and we forward it once. Terraform treats a
+    // second interrupt as "abort now, possibly leaving the state locked", so the child must not get two.
+    detached: process.platform !== 'win32',
+  });
+  let exited = false;
+  const kill = (signal: NodeJS.Signals): void => {
+    if (!exited) child.kill(signal);
+  };
+
+  const result = new Promise<RunResult>((resolve) => {
+    const keep = options.capture ?? true;
+    const stdout = createCollector(keep);
+    const stderr = createCollector(keep);
+    const outSink = lineSink(options, 'stdout');
+    const errSink = lineSink(options, 'stderr');
+    const outLines = outSink === undefined ? undefined : createLineSplitter(outSink);
+    const errLines = errSink === undefined ? undefined : createLineSplitter(errSink);
+    const forwarded = (options.forwardSignals ?? true) ? FORWARDED_SIGNALS : [];
     let timedOut = false;
     let killTimer: NodeJS.Timeout | undefined;
 
-    const forward = (signal: NodeJS.Signals): void => {
-      child.kill(signal);
-    };
-    for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+    for (const signal of forwarded) process.on(signal, kill);
 
     const timeoutTimer =
       options.timeoutMs === undefined
         ? undefined
         : setTimeout(() => {
             timedOut = true;
-            child.kill('SIGTERM');
-            killTimer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+            kill('SIGTERM');
+            killTimer = setTimeout(() => kill('SIGKILL'), KILL_GRACE_MS);
           }, options.timeoutMs);
 
     const cleanUp = (): void => {
-      for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
+      exited = true;
+      for (const signal of forwarded) process.off(signal, kill);
       if (timeoutTimer !== undefined) clearTimeout(timeoutTimer);
       if (killTimer !== undefined) clearTimeout(killTimer);
     };
 
     child.stdout.on('data', (chunk: Buffer) => {
       stdout.add(chunk);
-      if (options.echo === true) echoOut.write(chunk);
+      outLines?.write(chunk);
     });
     child.stderr.on('data', (chunk: Buffer) => {
       stderr.add(chunk);
-      if (options.echo === true) echoErr.write(chunk);
+      errLines?.write(chunk);
     });
     // EPIPE when the child exits without reading its stdin is not our failure; its exit code tells the story.
     child.stdin.on('error', () => undefined);
@@ -132,14 +170,20 @@ export const runProcess: Runner = (program, args, options = {}) => {
     });
     child.on('close', (code, signal) => {
       cleanUp();
-      echoOut.flush();
-      echoErr.flush();
+      outLines?.flush();
+      errLines?.flush();
       const output = { stdout: stdout.text(), stderr: stderr.text() };
       if (timedOut) resolve({ kind: 'timed-out', timeoutMs: options.timeoutMs ?? 0, ...output });
       else if (signal !== null) resolve({ kind: 'signalled', signal, ...output });
       else resolve({ kind: 'exited', code: code ?? 1, ...output });
     });
   });
+  return { pid: child.pid, kill, result };
+}
+
+export const runProcess: Runner = (program, args, options = {}) => {
+  if (options.cwd !== undefined && !existsSync(options.cwd)) return Promise.reject(missingDirectory(program, options.cwd));
+  return startProcess(program, args, options).result;
 };
 
 /** What to tell the user when a program is missing, e.g. "install Terraform >= 1.11". */

@@ -14,7 +14,7 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', 
 export const FIXTURES = join(REPO_ROOT, 'test', 'fixtures');
 export const FAKE_BIN = join(FIXTURES, 'fake-bin');
 /** tsx's loader as a file URL, so scripts run from any cwd (a temp git repo) still load TypeScript. */
-const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+export const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 /** Generous: a real terraform init + plan + apply runs several processes. */
 const SCRIPT_TIMEOUT_MS = 120_000;
 

@@ -98,12 +98,13 @@ function terraformEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Runs terraform with an argument array (no shell) in `cwd` and collects its output. */
-export function runTerraform(args: readonly string[], cwd: string): Promise<TerraformResult> {
+/** Runs terraform with an argument array (no shell) in `cwd` and collects its output; `input` is its stdin (console). */
+export function runTerraform(args: readonly string[], cwd: string, input = ''): Promise<TerraformResult> {
   const terraform = findTerraform();
   if (terraform === undefined) return Promise.reject(new Error(missingPrerequisites().join('; ')));
   return new Promise((resolve, reject) => {
-    const child = spawn(terraform, args, { cwd, env: terraformEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(terraform, args, { cwd, env: terraformEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin.end(input);
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));

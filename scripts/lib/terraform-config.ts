@@ -1,0 +1,139 @@
+// A Terraform root read from its .tf files with hcl2json and evaluated without Terraform: variable defaults, locals, resources.
+import { parse } from '@cdktf/hcl2json';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ExitError } from './errors.ts';
+import { evaluateJson, evaluateJsonDocument, type Scope } from './hcl-evaluate.ts';
+import { Unknown, type Value } from './hcl-functions.ts';
+
+/** Values to use instead of what the files say: a variable's value (as `-var` would set it) or a local's. */
+export interface Overrides {
+  readonly variables?: Readonly<Record<string, Value>>;
+  readonly locals?: Readonly<Record<string, Value>>;
+}
+
+/** One `resource "type" "name"` block: its arguments as hcl2json wrote them (nested blocks are arrays). */
+export interface ResourceBlock {
+  readonly address: string;
+  readonly file: string;
+  readonly body: Readonly<Record<string, unknown>>;
+}
+
+interface Definition {
+  readonly file: string;
+  readonly raw: unknown;
+}
+
+type Block = Record<string, unknown>;
+
+function isBlock(value: unknown): value is Block {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** hcl2json writes each block as an array of instances; a lone object is one instance. */
+function instances(value: unknown): Block[] {
+  const list = Array.isArray(value) ? (value as unknown[]) : [value];
+  return list.filter(isBlock);
+}
+
+export class TerraformConfig implements Scope {
+  readonly dir: string;
+  readonly #variables = new Map<string, Definition | undefined>();
+  readonly #locals = new Map<string, Definition>();
+  readonly #resources: ResourceBlock[] = [];
+  readonly #overrides: Overrides;
+  readonly #localValues = new Map<string, Promise<Value>>();
+  readonly #evaluating = new Set<string>();
+
+  private constructor(dir: string, overrides: Overrides) {
+    this.dir = dir;
+    this.#overrides = overrides;
+  }
+
+  /** Reads every .tf file of `dir` (not its subfolders: those are other modules). */
+  static async read(dir: string, overrides: Overrides = {}): Promise<TerraformConfig> {
+    if (!existsSync(dir)) throw new ExitError(1, `Terraform directory ${dir} does not exist; pass --terraform-dir <root module>`);
+    const config = new TerraformConfig(dir, overrides);
+    const names = readdirSync(dir).filter((name) => name.endsWith('.tf')).sort();
+    if (names.length === 0) throw new ExitError(1, `${dir} has no .tf files; pass --terraform-dir <root module>`);
+    for (const name of names) {
+      const file = join(dir, name);
+      let body: Block;
+      try {
+        body = (await parse(file, readFileSync(file, 'utf8'))) as Block;
+      } catch (error) {
+        throw new ExitError(1, `${file} is not valid HCL: ${(error as Error).message.split('\n')[0] ?? ''}`);
+      }
+      config.#add(file, body);
+    }
+    config.#checkOverrides();
+    return config;
+  }
+
+  #add(file: string, body: Block): void {
+    const variables = isBlock(body.variable) ? body.variable : {};
+    for (const [name, blocks] of Object.entries(variables)) {
+      const [block] = instances(blocks);
+      this.#variables.set(name, block !== undefined && 'default' in block ? { file, raw: block.default } : undefined);
+    }
+    for (const block of instances(body.locals ?? [])) {
+      for (const [name, raw] of Object.entries(block)) this.#locals.set(name, { file, raw });
+    }
+    const resources = isBlock(body.resource) ? body.resource : {};
+    for (const [type, byName] of Object.entries(resources)) {
+      if (!isBlock(byName)) continue;
+      for (const [name, blocks] of Object.entries(byName)) {
+        for (const block of instances(blocks)) this.#resources.push({ address: `${type}.${name}`, file, body: block });
+      }
+    }
+  }
+
+  /** An override for something the root does not declare would silently change nothing: refuse it. */
+  #checkOverrides(): void {
+    for (const name of Object.keys(this.#overrides.variables ?? {})) {
+      if (!this.#variables.has(name)) throw new ExitError(1, `${this.dir} declares no variable "${name}", which the local rehearsal sets`);
+    }
+    for (const name of Object.keys(this.#overrides.locals ?? {})) {
+      if (!this.#locals.has(name)) throw new ExitError(1, `${this.dir} defines no local value "${name}", which the local rehearsal sets`);
+    }
+  }
+
+  /** Every `resource "<type>" ...` block, in file order. */
+  resources(type: string): ResourceBlock[] {
+    return this.#resources.filter((resource) => resource.address.startsWith(`${type}.`));
+  }
+
+  /** An hcl2json argument value of a block in `file`, evaluated. */
+  evaluate(raw: unknown, file: string): Promise<Value> {
+    return evaluateJson(raw, file, this);
+  }
+
+  /** A JSON-string argument (container_definitions) as the document it encodes, unknown parts kept as Unknown. */
+  evaluateDocument(raw: unknown, file: string): Promise<Value> {
+    return evaluateJsonDocument(raw, file, this);
+  }
+
+  async variable(name: string, file: string): Promise<Value> {
+    const overrides = this.#overrides.variables ?? {};
+    if (name in overrides) return overrides[name] ?? null;
+    if (!this.#variables.has(name)) throw new ExitError(1, `${file}: var.${name} is not declared in ${this.dir}`);
+    const definition = this.#variables.get(name);
+    if (definition === undefined) return new Unknown(`var.${name} has no default`);
+    return this.evaluate(definition.raw, definition.file);
+  }
+
+  local(name: string, file: string): Promise<Value> {
+    const overrides = this.#overrides.locals ?? {};
+    if (name in overrides) return Promise.resolve(overrides[name] ?? null);
+    const definition = this.#locals.get(name);
+    if (definition === undefined) return Promise.reject(new ExitError(1, `${file}: local.${name} is not defined in ${this.dir}`));
+    if (this.#evaluating.has(name)) return Promise.reject(new ExitError(1, `${definition.file}: local.${name} refers to itself`));
+    let value = this.#localValues.get(name);
+    if (value === undefined) {
+      this.#evaluating.add(name);
+      value = this.evaluate(definition.raw, definition.file).finally(() => this.#evaluating.delete(name));
+      this.#localValues.set(name, value);
+    }
+    return value;
+  }
+}
