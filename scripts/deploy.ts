@@ -32,8 +32,8 @@ const USAGE = `Usage: npm run deploy -- [options]
 2. unless --skip-build, --image-tag or --plan-file: build the image tagged with the git commit (a dirty
    tree is refused unless --allow-dirty), log in to ECR, push;
 3. plan, or take --plan-file after checking its sha256 (written by \`npm run plan\`);
-4. print the summary; destructive changes stop unless --allow-destroy; ask for confirmation on a
-   terminal, refuse elsewhere unless --auto-approve;
+4. print the summary; destructive changes stop unless --allow-destroy (a new task definition revision is
+   routine, not destructive); ask for confirmation on a terminal, refuse elsewhere unless --auto-approve;
 5. terraform apply of exactly that saved plan;
 6. wait for <service_url>/health to report the deployed image tag as its commit, then run the smoke checks.
 
@@ -42,7 +42,7 @@ Options:
   --skip-build               no build; plan with the deployed image tag (or the one fixed in --plan-file)
   --plan-file <file>         apply this saved plan (checked against <file>.sha256) instead of planning
   --auto-approve             apply without asking (required when not on a terminal)
-  --allow-destroy            allow deletes and replacements
+  --allow-destroy            allow deletes and replacements (new task definition revisions need no flag)
   --allow-dirty              build from a working tree with uncommitted changes
   --var-file <file>          pass a .tfvars file to terraform plan (repeatable)
   --platform <os/arch>       docker build platform (default: from the cpu_architecture output, else ${DEFAULT_PLATFORM})

@@ -1,6 +1,7 @@
 // Reads `terraform show -json <plan>` into a summary: action counts, changed addresses, destructive ones, drift, outputs.
 // Format reference: https://developer.hashicorp.com/terraform/internals/json-format ("Plan Representation").
 import { ExitError } from './errors.ts';
+import { isVersionedByReplacement } from './versioned-resources.ts';
 
 export type Action = 'create' | 'update' | 'replace' | 'delete' | 'no-op' | 'read' | 'forget';
 export const ACTIONS: readonly Action[] = ['create', 'update', 'replace', 'delete', 'read', 'forget', 'no-op'];
@@ -12,11 +13,15 @@ const MAX_ATTRIBUTE_DEPTH = 3;
 
 export interface ResourceChangeSummary {
   readonly address: string;
+  /** The resource type, e.g. "aws_ecs_task_definition". */
+  readonly type: string;
   readonly action: Action;
   /** Terraform's action_reason, e.g. "replace_because_cannot_update", "delete_because_no_resource_config". */
   readonly reason?: string;
   /** Attributes that force replacement (change.replace_paths), as dotted paths. */
   readonly replacePaths: readonly string[];
+  /** A replace of a type in VERSIONED_BY_REPLACEMENT: a new revision is registered, nothing is lost. */
+  readonly newRevision: boolean;
   readonly destructive: boolean;
 }
 
@@ -38,6 +43,8 @@ export interface PlanSummary {
   /** Every resource change except no-ops, in Terraform's order. */
   readonly changes: readonly ResourceChangeSummary[];
   readonly destructive: readonly ResourceChangeSummary[];
+  /** Replacements that register a new revision (routine, not destructive). */
+  readonly newRevisions: readonly ResourceChangeSummary[];
   readonly drift: readonly DriftSummary[];
   readonly outputChanges: readonly OutputChangeSummary[];
   /** Root variable values as planned (e.g. image_tag), for callers that need what the plan fixed. */
@@ -54,6 +61,7 @@ interface RawChange {
 
 interface RawResourceChange {
   readonly address?: unknown;
+  readonly type?: unknown;
   readonly change?: RawChange;
   readonly action_reason?: unknown;
 }
@@ -135,6 +143,12 @@ function readAddress(raw: RawResourceChange): string {
   return raw.address;
 }
 
+function readString(raw: RawResourceChange, key: 'type'): string {
+  const value = raw[key];
+  if (typeof value !== 'string') throw new ExitError(1, `plan JSON: resource ${readAddress(raw)} has no ${key}`);
+  return value;
+}
+
 export function readPlan(json: unknown): PlanSummary {
   if (!isRecord(json)) throw new ExitError(1, 'plan JSON is not an object');
   checkFormatVersion(json);
@@ -147,12 +161,16 @@ export function readPlan(json: unknown): PlanSummary {
     counts[action] += 1;
     if (action === 'no-op') continue;
     const reason = typeof raw.action_reason === 'string' ? raw.action_reason : undefined;
+    const type = readString(raw, 'type');
+    const newRevision = action === 'replace' && isVersionedByReplacement(type);
     changes.push({
       address: readAddress(raw),
+      type,
       action,
       ...(reason === undefined ? {} : { reason }),
       replacePaths: formatReplacePaths(raw.change?.replace_paths),
-      destructive: action === 'delete' || action === 'replace',
+      newRevision,
+      destructive: (action === 'delete' || action === 'replace') && !newRevision,
     });
   }
 
@@ -180,6 +198,7 @@ export function readPlan(json: unknown): PlanSummary {
     counts,
     changes,
     destructive: changes.filter((change) => change.destructive),
+    newRevisions: changes.filter((change) => change.newRevision),
     drift,
     outputChanges,
     variables,

@@ -1,5 +1,6 @@
 // Renders a PlanSummary as a terminal table (colour only when asked) or as Markdown for a GitHub job summary.
 import type { Action, DriftSummary, PlanSummary, ResourceChangeSummary } from './plan-reader.ts';
+import { VERSIONED_BY_REPLACEMENT } from './versioned-resources.ts';
 
 export type Format = 'text' | 'markdown';
 export const FORMATS: readonly Format[] = ['text', 'markdown'];
@@ -25,11 +26,16 @@ export function shouldColour(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv
   return stream.isTTY === true && (env.NO_COLOR ?? '') === '';
 }
 
-/** "2 to add, 1 to change, 1 to replace, 1 to destroy", Terraform's own wording. */
+/** What the ACTION column says: a routine replacement is a new revision, not a replace. */
+const NEW_REVISION = 'new revision';
+
+/** "2 to add, 1 to change, 1 to replace, 1 to destroy", Terraform's own wording, plus "1 new revision" when there is one. */
 export function headline(summary: PlanSummary): string {
   const { counts } = summary;
   if (!summary.hasChanges) return 'No changes. Infrastructure matches the configuration.';
-  const parts = [`${counts.create} to add`, `${counts.update} to change`, `${counts.replace} to replace`, `${counts.delete} to destroy`];
+  const replaced = counts.replace - summary.newRevisions.length;
+  const parts = [`${counts.create} to add`, `${counts.update} to change`, `${replaced} to replace`, `${counts.delete} to destroy`];
+  if (summary.newRevisions.length > 0) parts.push(`${summary.newRevisions.length} new revision(s)`);
   if (counts.read > 0) parts.push(`${counts.read} to read`);
   if (counts.forget > 0) parts.push(`${counts.forget} to forget`);
   if (summary.outputChanges.length > 0) parts.push(`${summary.outputChanges.length} output(s) changing`);
@@ -53,6 +59,20 @@ function paint(text: string, action: Action, colour: boolean): string {
   return colour && COLOURS[action] !== 0 ? `\u001b[${COLOURS[action]}m${text}\u001b[0m` : text;
 }
 
+function actionLabel(change: ResourceChangeSummary): string {
+  return change.newRevision ? NEW_REVISION : change.action;
+}
+
+/** New revisions are painted like creates: nothing goes away. */
+function colourAction(change: ResourceChangeSummary): Action {
+  return change.newRevision ? 'create' : change.action;
+}
+
+/** One line per new revision: the address and why its replacement is routine (from VERSIONED_BY_REPLACEMENT). */
+function revisionNotes(summary: PlanSummary): string[] {
+  return summary.newRevisions.map((change) => `${change.address}: ${VERSIONED_BY_REPLACEMENT.get(change.type) ?? ''}`);
+}
+
 function driftLines(drift: readonly DriftSummary[]): string[] {
   const lines: string[] = [];
   for (const item of drift) {
@@ -65,10 +85,13 @@ function driftLines(drift: readonly DriftSummary[]): string[] {
 export function renderText(summary: PlanSummary, options: { colour: boolean }): string {
   const lines: string[] = [headline(summary)];
   if (summary.changes.length > 0) {
-    const rows = [['ACTION', 'ADDRESS', 'REASON'], ...summary.changes.map((change) => [change.action, change.address, reasonText(change)])];
+    const rows = [['ACTION', 'ADDRESS', 'REASON'], ...summary.changes.map((change) => [actionLabel(change), change.address, reasonText(change)])];
     const rendered = table(rows);
     lines.push('', rendered[0] ?? '');
-    summary.changes.forEach((change, index) => lines.push(paint(rendered[index + 1] ?? '', change.action, options.colour)));
+    summary.changes.forEach((change, index) => lines.push(paint(rendered[index + 1] ?? '', colourAction(change), options.colour)));
+  }
+  if (summary.newRevisions.length > 0) {
+    lines.push('', `${summary.newRevisions.length} new revision(s), routine (no --allow-destroy needed):`, ...revisionNotes(summary).map((note) => `  ${note}`));
   }
   if (summary.destructive.length > 0) {
     lines.push('', paint(`${summary.destructive.length} destructive change(s): ${summary.destructive.map((c) => c.address).join(', ')}`, 'delete', options.colour));
@@ -99,8 +122,12 @@ export function renderMarkdown(summary: PlanSummary, title = 'Terraform plan'): 
   if (summary.destructive.length > 0) {
     lines.push('', '> [!WARNING]', `> ${summary.destructive.length} destructive change(s): deploy stops unless run with \`--allow-destroy\`.`);
   }
+  if (summary.newRevisions.length > 0) {
+    lines.push('', '> [!NOTE]', `> ${summary.newRevisions.length} new revision(s), routine (no \`--allow-destroy\` needed):`);
+    for (const note of revisionNotes(summary)) lines.push(`> - ${cell(note)}`);
+  }
   if (summary.changes.length > 0) {
-    const rows = summary.changes.map((change) => [`\`${SYMBOLS[change.action]}\` ${change.action}`, `\`${cell(change.address)}\``, cell(reasonText(change))]);
+    const rows = summary.changes.map((change) => [`\`${SYMBOLS[change.action]}\` ${actionLabel(change)}`, `\`${cell(change.address)}\``, cell(reasonText(change))]);
     lines.push('', ...markdownTable(['Action', 'Address', 'Reason'], rows));
   }
   if (summary.drift.length > 0) {

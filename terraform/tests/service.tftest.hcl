@@ -72,6 +72,10 @@ run "defaults_two_tasks_behind_http_alb" {
     error_message = "The default CPU architecture must be X86_64."
   }
   assert {
+    condition     = aws_ecs_task_definition.this.skip_destroy
+    error_message = "Earlier task definition revisions must stay ACTIVE (skip_destroy) for the circuit breaker and rollbacks."
+  }
+  assert {
     condition     = length(jsondecode(aws_ecs_task_definition.this.container_definitions)) == 1
     error_message = "The task must have exactly one container."
   }
