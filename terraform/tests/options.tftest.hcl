@@ -175,3 +175,16 @@ run "access_logs_in_a_region_without_an_elb_account" {
     error_message = "Newer regions must grant only the log-delivery service principal."
   }
 }
+
+run "longer_rollback_window" {
+  command = plan
+
+  variables {
+    ecr_keep_tagged_images = 100
+  }
+
+  assert {
+    condition     = jsondecode(aws_ecr_lifecycle_policy.this.policy).rules[1].selection.countNumber == 100 && jsondecode(aws_ecr_lifecycle_policy.this.policy).rules[1].description == "Keep the 100 most recent tagged images"
+    error_message = "ecr_keep_tagged_images sets how many tagged images the lifecycle policy keeps."
+  }
+}

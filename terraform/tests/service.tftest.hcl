@@ -253,6 +253,10 @@ run "defaults_two_tasks_behind_http_alb" {
     condition     = length(jsondecode(aws_ecr_lifecycle_policy.this.policy).rules) == 2
     error_message = "The ECR lifecycle policy must have the two rules (untagged 7 days, keep 30 tagged)."
   }
+  assert {
+    condition     = jsondecode(aws_ecr_lifecycle_policy.this.policy).rules[1].selection.countNumber == 30
+    error_message = "By default the 30 most recent tagged images stay (the rollback window)."
+  }
 
   # Cluster, scaling, logs
   assert {
