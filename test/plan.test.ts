@@ -5,7 +5,7 @@ import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { sha256OfFile, verifyPlanChecksum } from '../scripts/lib/plan-file.ts';
-import { changedPaths, classifyActions, readPlan, type PlanSummary } from '../scripts/lib/plan-reader.ts';
+import { changedPaths, classifyActions, formatPath, readPlan, type PlanSummary } from '../scripts/lib/plan-reader.ts';
 import { headline, renderMarkdown, renderText } from '../scripts/lib/plan-render.ts';
 import { createTerraform } from '../scripts/lib/terraform.ts';
 import { runProcess, type RunOptions, type RunResult } from '../scripts/lib/process.ts';
@@ -106,7 +106,7 @@ test('classifyActions and changedPaths', () => {
   assert.equal(classifyActions(['delete', 'create']), 'replace');
   assert.equal(classifyActions(['no-op']), 'no-op');
   assert.throws(() => classifyActions(['teleport']), /unknown action list \[teleport\]/);
-  assert.deepEqual(changedPaths({ a: 1, b: { c: [1, 2] }, d: 'x' }, { a: 1, b: { c: [1, 3] }, e: 'y' }), ['b.c[1]', 'd', 'e']);
+  assert.deepEqual(changedPaths({ a: 1, b: { c: [1, 2] }, d: 'x' }, { a: 1, b: { c: [1, 3] }, e: 'y' }).map(formatPath), ['b.c[1]', 'd', 'e']);
 });
 
 test('the terraform wrapper passes argument arrays and the automation environment', async () => {

@@ -1,5 +1,6 @@
 // Renders a PlanSummary as a terminal table (colour only when asked) or as Markdown for a GitHub job summary.
-import type { Action, DriftSummary, PlanSummary, ResourceChangeSummary } from './plan-reader.ts';
+import type { DriftReport, NotDrift } from './drift-report.ts';
+import { formatPath, type Action, type DriftSummary, type OutputChangeSummary, type PlanSummary, type ResourceChangeSummary } from './plan-reader.ts';
 import { VERSIONED_BY_REPLACEMENT } from './versioned-resources.ts';
 
 export type Format = 'text' | 'markdown';
@@ -77,9 +78,13 @@ function driftLines(drift: readonly DriftSummary[]): string[] {
   const lines: string[] = [];
   for (const item of drift) {
     lines.push(`  ${SYMBOLS[item.action]} ${item.address} (${item.action === 'delete' ? 'deleted outside Terraform' : item.action})`);
-    for (const attribute of item.changedAttributes) lines.push(`      ${attribute}`);
+    for (const attribute of item.changedAttributes) lines.push(`      ${formatPath(attribute)}`);
   }
   return lines;
+}
+
+function outputLines(outputs: readonly OutputChangeSummary[]): string[] {
+  return outputs.map((output) => `  ${SYMBOLS[output.action]} ${output.name} (${output.action})`);
 }
 
 export function renderText(summary: PlanSummary, options: { colour: boolean }): string {
@@ -100,7 +105,7 @@ export function renderText(summary: PlanSummary, options: { colour: boolean }): 
     lines.push('', `Changed outside Terraform (${summary.drift.length}):`, ...driftLines(summary.drift));
   }
   if (summary.outputChanges.length > 0) {
-    lines.push('', 'Output changes:', ...summary.outputChanges.map((output) => `  ${SYMBOLS[output.action]} ${output.name} (${output.action})`));
+    lines.push('', 'Output changes:', ...outputLines(summary.outputChanges));
   }
   return `${lines.join('\n')}\n`;
 }
@@ -131,8 +136,7 @@ export function renderMarkdown(summary: PlanSummary, title = 'Terraform plan'): 
     lines.push('', ...markdownTable(['Action', 'Address', 'Reason'], rows));
   }
   if (summary.drift.length > 0) {
-    const rows = summary.drift.map((item) => [item.action, `\`${cell(item.address)}\``, item.changedAttributes.map((a) => `\`${cell(a)}\``).join(', ')]);
-    lines.push('', `#### Changed outside Terraform (${summary.drift.length})`, '', ...markdownTable(['Action', 'Address', 'Changed attributes'], rows));
+    lines.push('', `#### Changed outside Terraform (${summary.drift.length})`, '', ...driftTable(summary.drift));
   }
   if (summary.outputChanges.length > 0) {
     const rows = summary.outputChanges.map((output) => [output.action, `\`${cell(output.name)}\``]);
@@ -142,33 +146,46 @@ export function renderMarkdown(summary: PlanSummary, title = 'Terraform plan'): 
   return `${lines.join('\n')}\n`;
 }
 
+function driftTable(drift: readonly DriftSummary[]): string[] {
+  const rows = drift.map((item) => [item.action, `\`${cell(item.address)}\``, item.changedAttributes.map((a) => `\`${cell(formatPath(a))}\``).join(', ')]);
+  return markdownTable(['Action', 'Address', 'Changed attributes'], rows);
+}
+
+function notDriftLines(notDrift: readonly NotDrift[]): string[] {
+  return notDrift.map((item) => `  ${item.address} ${item.attribute}: ${item.reason}`);
+}
+
 /** The drift report: refresh-only plans have no resource_changes, only resource_drift and output changes. */
-export function renderDriftText(summary: PlanSummary): string {
-  if (summary.drift.length === 0 && summary.outputChanges.length === 0) return 'No drift: the real infrastructure matches the Terraform state.\n';
+export function renderDriftText(report: DriftReport): string {
   const lines: string[] = [];
-  if (summary.drift.length > 0) lines.push(`Drift: ${summary.drift.length} resource(s) changed outside Terraform:`, ...driftLines(summary.drift));
-  if (summary.outputChanges.length > 0) {
+  if (report.drift.length === 0 && report.outputChanges.length === 0) lines.push('No drift: the real infrastructure matches the Terraform state.');
+  if (report.drift.length > 0) lines.push(`Drift: ${report.drift.length} resource(s) changed outside Terraform:`, ...driftLines(report.drift));
+  if (report.outputChanges.length > 0) {
     if (lines.length > 0) lines.push('');
-    lines.push('Outputs that would change on refresh:', ...summary.outputChanges.map((output) => `  ${SYMBOLS[output.action]} ${output.name} (${output.action})`));
+    lines.push('Outputs that would change on refresh:', ...outputLines(report.outputChanges));
   }
+  if (report.notDrift.length > 0) lines.push('', `Not drift (${report.notDrift.length} changed attribute(s) that do not count):`, ...notDriftLines(report.notDrift));
   return `${lines.join('\n')}\n`;
 }
 
-export function renderDriftMarkdown(summary: PlanSummary): string {
+export function renderDriftMarkdown(report: DriftReport): string {
   const lines = ['### Terraform drift', ''];
-  if (summary.drift.length === 0 && summary.outputChanges.length === 0) {
+  if (report.drift.length === 0 && report.outputChanges.length === 0) {
     lines.push('**No drift:** the real infrastructure matches the Terraform state.');
-    return `${lines.join('\n')}\n`;
   }
-  if (summary.drift.length > 0) {
-    lines.push(`**${summary.drift.length} resource(s) changed outside Terraform.**`, '');
-    const rows = summary.drift.map((item) => [item.action, `\`${cell(item.address)}\``, item.changedAttributes.map((a) => `\`${cell(a)}\``).join(', ')]);
-    lines.push(...markdownTable(['Action', 'Address', 'Changed attributes'], rows));
+  if (report.drift.length > 0) {
+    lines.push(`**${report.drift.length} resource(s) changed outside Terraform.**`, '', ...driftTable(report.drift));
   }
-  if (summary.outputChanges.length > 0) {
-    const rows = summary.outputChanges.map((output) => [output.action, `\`${cell(output.name)}\``]);
+  if (report.outputChanges.length > 0) {
+    const rows = report.outputChanges.map((output) => [output.action, `\`${cell(output.name)}\``]);
     lines.push('', '#### Outputs that would change on refresh', '', ...markdownTable(['Action', 'Output'], rows));
   }
-  lines.push('', 'Bring the state back in line: revert the manual change, or `terraform apply -refresh-only` to accept it, then update the code.');
+  if (report.notDrift.length > 0) {
+    const rows = report.notDrift.map((item) => [`\`${cell(item.address)}\``, `\`${cell(item.attribute)}\``, cell(item.reason)]);
+    lines.push('', `#### Not drift (${report.notDrift.length})`, '', ...markdownTable(['Address', 'Attribute', 'Why it does not count'], rows));
+  }
+  if (report.drift.length > 0 || report.outputChanges.length > 0) {
+    lines.push('', 'Bring the state back in line: revert the manual change, or `terraform apply -refresh-only` to accept it, then update the code.');
+  }
   return `${lines.join('\n')}\n`;
 }
