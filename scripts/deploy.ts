@@ -13,11 +13,9 @@ import { checkImageTag, DEFAULT_TERRAFORM_DIR, parsePositiveSeconds, TERRAFORM_F
 import { verifyPlanChecksum } from './lib/plan-file.ts';
 import { readPlan, type PlanSummary } from './lib/plan-reader.ts';
 import { renderText, shouldColour } from './lib/plan-render.ts';
-import { initRoot, savePlan } from './lib/planning.ts';
-import { preflight } from './lib/preflight.ts';
+import { readyTerraform, savePlan } from './lib/planning.ts';
 import { printSmokeResults, runSmokeChecks } from './lib/smoke-checks.ts';
-import { checkRoot, usesAwsProvider } from './lib/terraform-root.ts';
-import { createTerraform, stringOutput, type OutputValue, type Terraform } from './lib/terraform.ts';
+import { stringOutput, type OutputValue, type Terraform } from './lib/terraform.ts';
 
 /** A rolling ECS deploy: new tasks start, pass ALB health checks, then old ones drain; 15 min covers a slow one. */
 const DEFAULT_HEALTH_TIMEOUT_S = 900;
@@ -27,8 +25,8 @@ const DEFAULT_PLATFORM = 'linux/amd64';
 
 const USAGE = `Usage: npm run deploy -- [options]
 
-1. pre-flight: terraform >= 1.11; docker and the aws CLI when building; AWS credentials when building or
-   when the Terraform root uses the aws provider;
+1. pre-flight, every blocker on its own line: terraform >= 1.11; docker and the aws CLI when building;
+   AWS credentials when building or when the Terraform root uses the aws provider; backend.hcl;
 2. unless --skip-build, --image-tag or --plan-file: build the image tagged with the git commit (a dirty
    tree is refused unless --allow-dirty), log in to ECR, push;
 3. plan, or take --plan-file after checking its sha256 (written by \`npm run plan\`);
@@ -50,6 +48,7 @@ Options:
   --health-interval <s>      pause between /health attempts (default: ${DEFAULT_HEALTH_INTERVAL_S})
   --terraform-dir <dir>      the Terraform root (default: ${DEFAULT_TERRAFORM_DIR}); init uses <dir>/backend.hcl if present
   --plugin-dir <dir>         install providers only from this directory (terraform init -plugin-dir)
+  --backend-from-bootstrap   write a missing <dir>/backend.hcl from <dir>/bootstrap's backend_hcl output
   -h, --help                 show this help
 
 Exit status: 0 deployed and healthy, 1 refused or failed (the reason is the last line), 64 bad usage.
@@ -222,16 +221,7 @@ async function verifyService(terraform: Terraform, expectedCommit: string | unde
 }
 
 export async function deploy(options: DeployOptions): Promise<void> {
-  checkRoot(options.terraformDir);
-  const failures = await preflight({ building: options.build, needsAwsCredentials: usesAwsProvider(options.terraformDir) });
-  if (failures.length > 0) {
-    for (const failure of failures) say(`pre-flight: ${failure}`);
-    throw new ExitError(1, `${failures.length} pre-flight check(s) failed; nothing was changed`);
-  }
-
-  const terraform = createTerraform({ dir: options.terraformDir, color: shouldColour(process.stderr) });
-  await initRoot(terraform, options.terraformDir, options.pluginDir);
-
+  const terraform = await readyTerraform(options, { building: options.build, note: say });
   const scratch = mkdtempSync(join(tmpdir(), 'deploy-'));
   try {
     let planFile = options.planFile;

@@ -24,6 +24,7 @@ Options:
   --var-file <file>       pass a .tfvars file to terraform (repeatable)
   --terraform-dir <dir>   the Terraform root (default: ${DEFAULT_TERRAFORM_DIR}); init uses <dir>/backend.hcl if present
   --plugin-dir <dir>      install providers only from this directory (terraform init -plugin-dir)
+  --backend-from-bootstrap  write a missing <dir>/backend.hcl from <dir>/bootstrap's backend_hcl output
   -h, --help              show this help
 
 Exit status: 0 no drift, 2 drift, 1 error, 64 bad usage. The status comes from the changed attributes
@@ -49,7 +50,7 @@ const note = (line: string): void => {
 };
 
 export async function drift(options: DriftOptions): Promise<DriftReport> {
-  const terraform = await readyTerraform(options);
+  const terraform = await readyTerraform(options, { note });
   const ignoreRules = await readIgnoreChanges(options.terraformDir);
   // The refresh-only plan is only read, never applied: keep it out of the working tree (plans can hold secrets).
   const scratch = mkdtempSync(join(tmpdir(), 'drift-'));

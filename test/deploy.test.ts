@@ -171,6 +171,26 @@ test('npm run deploy against a terraform_data root', async (t) => {
     assert.match(result.stderr, /2 pre-flight check\(s\) failed; nothing was changed/);
   });
 
+  await t.test('pre-flight lists every blocker at once: terraform version, docker, AWS credentials, backend.hcl', async () => {
+    const root = copyFixture(t, 'tf-deploy');
+    writeFileSync(join(root, 'backend.hcl.example'), 'bucket = "example"\n');
+    const bin = tempDir(t, 'bin');
+    for (const tool of ['node', 'git']) symlinkSync(spawnSync('which', [tool], { encoding: 'utf8' }).stdout.trim(), join(bin, tool));
+    symlinkSync(join(FAKE_BIN, 'aws'), join(bin, 'aws'));
+    writeFileSync(join(bin, 'terraform'), '#!/usr/bin/env node\nprocess.stdout.write(JSON.stringify({ terraform_version: "1.5.7" }));\n', { mode: 0o755 });
+    const result = await runScript('deploy', ['--terraform-dir', root, '--auto-approve'], { env: { ...env, PATH: bin, FAKE_TOOL_FAIL: 'aws sts' } });
+    assert.equal(result.code, 1);
+    const lines = result.stderr.trimEnd().split('\n');
+    assert.deepEqual(lines.slice(0, 4).map((line) => line.replace(/;.*/, '')), [
+      'deploy: pre-flight: terraform 1.5.7 is too old',
+      'deploy: pre-flight: docker not found on PATH',
+      'deploy: pre-flight: AWS credentials are not usable (aws sts get-caller-identity: aws: simulated failure of aws sts)',
+      `deploy: pre-flight: ${root}/backend.hcl not found`,
+    ]);
+    assert.equal(lines[4], 'deploy: 4 pre-flight check(s) failed; nothing was changed');
+    assert.equal(lines.length, 5);
+  });
+
   await t.test('--help and bad flags', async () => {
     const help = await runScript('deploy', ['--help']);
     assert.equal(help.code, 0);
