@@ -6,7 +6,7 @@ import { isEntryPoint, parseCommandArgs, runCli } from './lib/cli.ts';
 import { canPrompt, confirm } from './lib/confirm.ts';
 import { parseEcrRepositoryUrl, regionFor } from './lib/ecr.ts';
 import { ExitError, UsageError } from './lib/errors.ts';
-import { readGitState } from './lib/git.ts';
+import { readGitState, type GitState } from './lib/git.ts';
 import { waitForHealthyCommit, type HealthProgress } from './lib/health-wait.ts';
 import { buildImage, imageReference, loginToEcr, pushImage } from './lib/image.ts';
 import { checkImageTag, DEFAULT_TERRAFORM_DIR, parsePositiveSeconds, TERRAFORM_FLAGS, terraformTarget, type TerraformTarget } from './lib/options.ts';
@@ -15,6 +15,7 @@ import { readPlan, type PlanSummary } from './lib/plan-reader.ts';
 import { renderText, shouldColour } from './lib/plan-render.ts';
 import { readyTerraform, savePlan } from './lib/planning.ts';
 import { printSmokeResults, runSmokeChecks } from './lib/smoke-checks.ts';
+import { outputTargets } from './lib/terraform-config.ts';
 import { stringOutput, type OutputValue, type Terraform } from './lib/terraform.ts';
 
 /** A rolling ECS deploy: new tasks start, pass ALB health checks, then old ones drain; 15 min covers a slow one. */
@@ -22,18 +23,23 @@ const DEFAULT_HEALTH_TIMEOUT_S = 900;
 const DEFAULT_HEALTH_INTERVAL_S = 10;
 /** Fargate's default cpu_architecture is X86_64. */
 const DEFAULT_PLATFORM = 'linux/amd64';
+/** The root output the image is pushed to; on a first deploy, what it refers to is created before the build. */
+const REGISTRY_OUTPUT = 'ecr_repository_url';
 
 const USAGE = `Usage: npm run deploy -- [options]
 
 1. pre-flight, every blocker on its own line: terraform >= 1.11; docker and the aws CLI when building;
    AWS credentials when building or when the Terraform root uses the aws provider; backend.hcl;
 2. unless --skip-build, --image-tag or --plan-file: build the image tagged with the git commit (a dirty
-   tree is refused unless --allow-dirty), log in to ECR, push;
+   tree is refused unless --allow-dirty), log in to ECR, push. On a first deploy (no ecr_repository_url
+   in the state yet) the repository is planned, shown, confirmed and applied on its own before the build;
 3. plan, or take --plan-file after checking its sha256 (written by \`npm run plan\`);
 4. print the summary; destructive changes stop unless --allow-destroy (a new task definition revision is
    routine, not destructive); ask for confirmation on a terminal, refuse elsewhere unless --auto-approve;
 5. terraform apply of exactly that saved plan;
 6. wait for <service_url>/health to report the deployed image tag as its commit, then run the smoke checks.
+
+Rollback: npm run deploy -- --image-tag <an earlier tag still in ECR>.
 
 Options:
   --image-tag <tag>          deploy an image already in ECR (no build)
@@ -116,8 +122,8 @@ function packageVersion(root: string): string {
   return typeof parsed.version === 'string' ? parsed.version : '0.0.0';
 }
 
-/** Step 2: builds and pushes <ecr_repository_url>:<git commit>; returns the tag. */
-async function buildAndPush(options: DeployOptions, outputs: Record<string, OutputValue>): Promise<string> {
+/** The commit to build, refusing a tree with uncommitted changes (the image would not match it) unless --allow-dirty. */
+async function cleanCommit(options: DeployOptions): Promise<GitState> {
   const git = await readGitState();
   if (git.dirtyFiles.length > 0 && !options.allowDirty) {
     throw new ExitError(
@@ -125,13 +131,29 @@ async function buildAndPush(options: DeployOptions, outputs: Record<string, Outp
       `the working tree has ${git.dirtyFiles.length} uncommitted change(s) (${git.dirtyFiles.slice(0, 3).map((l) => l.trim()).join(', ')}…); the image would not match commit ${git.commit.slice(0, 12)}: commit them, or pass --allow-dirty`,
     );
   }
-  const repositoryUrl = stringOutput(outputs, 'ecr_repository_url');
-  if (repositoryUrl === undefined) {
-    throw new ExitError(
-      1,
-      `the Terraform state has no ecr_repository_url output yet (first deploy): create the repository first with \`terraform -chdir=${options.terraformDir} apply -var image_tag=bootstrap -target=aws_ecr_repository.this\` (README, "Deploying")`,
-    );
+  return git;
+}
+
+/** Step 2 on a first deploy: what the image push needs (the ECR repository) is planned, shown, confirmed and applied alone. */
+async function createRegistry(terraform: Terraform, options: DeployOptions, planFile: string, imageTag: string): Promise<void> {
+  const targets = await outputTargets(options.terraformDir, REGISTRY_OUTPUT);
+  if (targets === undefined) throw new ExitError(1, `${options.terraformDir} has no ${REGISTRY_OUTPUT} output to push the image to`);
+  if (targets.length === 0) {
+    throw new ExitError(1, `the state has no ${REGISTRY_OUTPUT} yet and that output refers to no resource to create first; apply its repository with terraform -target, then deploy`);
   }
+  say(`first deploy: the state has no ${REGISTRY_OUTPUT} yet, so ${targets.join(', ')} is created on its own first; then the image is built and pushed, and the rest applied`);
+  const saved = await savePlan(terraform, { dir: options.terraformDir, out: planFile, varFiles: options.varFiles, imageTag, targets, note: say });
+  process.stdout.write(renderText(saved.summary, { colour: shouldColour(process.stdout) }));
+  if (!saved.summary.hasChanges) return;
+  await approve(saved.summary, options);
+  say(`applying ${planFile} (${targets.join(', ')} only)`);
+  await terraform.apply(planFile);
+}
+
+/** Step 2: builds and pushes <ecr_repository_url>:<git commit>; returns the tag. */
+async function buildAndPush(options: DeployOptions, outputs: Record<string, OutputValue>, git: GitState): Promise<string> {
+  const repositoryUrl = stringOutput(outputs, REGISTRY_OUTPUT);
+  if (repositoryUrl === undefined) throw new ExitError(1, `the state has no ${REGISTRY_OUTPUT} output after creating the repository`);
   const repository = parseEcrRepositoryUrl(repositoryUrl);
   const region = regionFor(repository);
   if (region !== repository.region) say(`warning: logging in to ECR in ${region} (AWS_REGION) but the repository is in ${repository.region}`);
@@ -220,6 +242,28 @@ async function verifyService(terraform: Terraform, expectedCommit: string | unde
   if (!checks.every((check) => check.ok)) throw new ExitError(1, 'applied, but the smoke checks failed (see above)');
 }
 
+/** Steps 2 (build) and 3 (plan) without --plan-file; returns the saved plan's summary. */
+async function buildAndPlan(terraform: Terraform, options: DeployOptions, scratch: string, planFile: string): Promise<PlanSummary> {
+  let imageTag = options.imageTag;
+  if (options.build) {
+    const git = await cleanCommit(options);
+    let outputs = await terraform.outputJson();
+    if (stringOutput(outputs, REGISTRY_OUTPUT) === undefined) {
+      await createRegistry(terraform, options, join(scratch, 'registry.tfplan'), git.commit);
+      outputs = await terraform.outputJson();
+    }
+    imageTag = await buildAndPush(options, outputs, git);
+  }
+  const saved = await savePlan(terraform, {
+    dir: options.terraformDir,
+    out: planFile,
+    varFiles: options.varFiles,
+    ...(imageTag === undefined ? {} : { imageTag }),
+    note: say,
+  });
+  return saved.summary;
+}
+
 export async function deploy(options: DeployOptions): Promise<void> {
   const terraform = await readyTerraform(options, { building: options.build, note: say });
   const scratch = mkdtempSync(join(tmpdir(), 'deploy-'));
@@ -229,16 +273,8 @@ export async function deploy(options: DeployOptions): Promise<void> {
     if (planFile !== undefined) {
       summary = await reviewedPlan(terraform, planFile);
     } else {
-      const imageTag = options.build ? await buildAndPush(options, await terraform.outputJson()) : options.imageTag;
       planFile = join(scratch, 'deploy.tfplan');
-      const saved = await savePlan(terraform, {
-        dir: options.terraformDir,
-        out: planFile,
-        varFiles: options.varFiles,
-        ...(imageTag === undefined ? {} : { imageTag }),
-        note: say,
-      });
-      summary = saved.summary;
+      summary = await buildAndPlan(terraform, options, scratch, planFile);
     }
 
     process.stdout.write(renderText(summary, { colour: shouldColour(process.stdout) }));

@@ -48,6 +48,8 @@ export interface SavePlanOptions {
   readonly varFiles: readonly string[];
   readonly imageTag?: string;
   readonly refreshOnly?: boolean;
+  /** Plan only these resources (and what they depend on), e.g. the ECR repository before the first push. */
+  readonly targets?: readonly string[];
   /** Called with a note for the user (e.g. which image tag was reused), printed by the caller. */
   readonly note?: (line: string) => void;
 }
@@ -70,6 +72,7 @@ export async function savePlan(terraform: Terraform, options: SavePlanOptions): 
     varFiles: options.varFiles,
     vars: imageTag === undefined ? [] : [['image_tag', imageTag]],
     refreshOnly: options.refreshOnly ?? false,
+    targets: options.targets ?? [],
   });
   const sha256 = writePlanChecksum(options.out);
   const summary = readPlan(await terraform.showJson(options.out));

@@ -1,7 +1,7 @@
-// What a root module's .tf files say, parsed with @cdktf/hcl2json: each resource's lifecycle ignore_changes.
+// What a root module's .tf files say, parsed with @cdktf/hcl2json: lifecycle ignore_changes, and what an output refers to.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from '@cdktf/hcl2json';
+import { getReferencesInExpression, parse } from '@cdktf/hcl2json';
 import { ExitError } from './errors.ts';
 import type { AttributePath } from './plan-reader.ts';
 
@@ -89,4 +89,22 @@ export async function readIgnoreChanges(dir: string): Promise<Map<string, Ignore
     }
   }
   return found;
+}
+
+/** The managed resources (and modules) an output's value refers to, as -target addresses. */
+export async function outputTargets(dir: string, outputName: string): Promise<string[] | undefined> {
+  for (const { file, body } of await parseRoot(dir)) {
+    const outputs = body.output;
+    if (!isBlock(outputs) || !(outputName in outputs)) continue;
+    const value = instances(outputs[outputName])[0]?.value;
+    if (typeof value !== 'string') return [];
+    const targets = new Set<string>();
+    for (const reference of await getReferencesInExpression(file, value)) {
+      const [first, second] = reference.value.split('.');
+      if (first === undefined || second === undefined) continue;
+      if (first === 'module' || /^[a-z][a-z0-9]*_[a-z0-9_]+$/.test(first)) targets.add(`${first}.${second}`);
+    }
+    return [...targets];
+  }
+  return undefined;
 }

@@ -32,6 +32,8 @@ export interface PlanOptions {
   readonly vars?: ReadonlyArray<readonly [string, string]>;
   readonly varFiles?: readonly string[];
   readonly refreshOnly?: boolean;
+  /** `-target=<address>` for each: plan only these resources and what they depend on. */
+  readonly targets?: readonly string[];
 }
 
 /** `-detailed-exitcode`: 0 means nothing to do, 2 means changes (for refresh-only: drift). */
@@ -108,6 +110,7 @@ export function createTerraform(options: TerraformOptions): Terraform {
       if (plan.refreshOnly === true) args.push('-refresh-only');
       for (const file of plan.varFiles ?? []) args.push(`-var-file=${absolute(file)}`);
       for (const [name, value] of plan.vars ?? []) args.push('-var', `${name}=${value}`);
+      for (const target of plan.targets ?? []) args.push(`-target=${target}`);
       args.push(`-out=${absolute(plan.out)}`);
       const { code } = expectExit(await run('terraform', args, live), TERRAFORM, 'terraform plan', [0, 2], { echoed: live.echo });
       return code === 2 ? { kind: 'changes' } : { kind: 'no-changes' };
