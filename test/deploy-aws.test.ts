@@ -106,6 +106,15 @@ test('deploy, rollback, refusal and drift on the real hashicorp/aws provider (fa
     const { aws, base, env } = stack;
     const [repo, firstCommit] = commitRepo(t);
 
+    await t.test('on an empty state a dirty tree is refused before anything is created', async () => {
+      writeFileSync(join(repo, 'Dockerfile'), 'FROM scratch\nLABEL dirty=true\n');
+      const result = await runScript('deploy', [...base, '--auto-approve'], { cwd: repo, env });
+      git(repo, 'checkout', '--', 'Dockerfile');
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /1 uncommitted change\(s\) \(M Dockerfile…\).*--allow-dirty/);
+      assert.deepEqual(aws.calls, [], 'nothing may reach AWS');
+    });
+
     await t.test('first deploy on an empty state: the ECR repository as its own confirmed step, then build, push and the rest', async () => {
       const result = await runScript('deploy', [...base, '--auto-approve'], { cwd: repo, env });
       assert.equal(result.code, 0, result.stderr);
