@@ -8,7 +8,7 @@ import { createTerraform, stringOutput } from './terraform.ts';
 export const BACKEND_CONFIG_FILE = 'backend.hcl';
 export const BACKEND_CONFIG_EXAMPLE = 'backend.hcl.example';
 /** The bootstrap root inside the main one (terraform/bootstrap); its backend_hcl output is backend.hcl's contents. */
-export const BOOTSTRAP_DIR = 'bootstrap';
+const BOOTSTRAP_DIR = 'bootstrap';
 const BACKEND_OUTPUT = 'backend_hcl';
 
 function configurationText(dir: string): string {

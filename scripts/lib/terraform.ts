@@ -1,4 +1,4 @@
-// Typed wrapper around the terraform CLI: version, init, plan, show -json, apply <planfile>, output -json.
+// Typed wrapper around the terraform CLI: init, plan, show -json, apply <planfile>, output -json.
 import { isAbsolute, resolve } from 'node:path';
 import { ExitError } from './errors.ts';
 import { expectExit, runProcess, type Runner, type ToolDescription } from './process.ts';
@@ -46,7 +46,6 @@ export interface OutputValue {
 }
 
 export interface Terraform {
-  version(): Promise<string>;
   init(options: InitOptions): Promise<void>;
   plan(options: PlanOptions): Promise<PlanOutcome>;
   showJson(planFile: string): Promise<unknown>;
@@ -90,13 +89,6 @@ export function createTerraform(options: TerraformOptions): Terraform {
   const quiet = { cwd: options.dir, env } as const;
 
   return {
-    async version() {
-      const result = expectExit(await run('terraform', ['version', '-json'], quiet), TERRAFORM, 'terraform version');
-      const parsed = parseJson(result.stdout, 'terraform version -json') as { terraform_version?: unknown };
-      if (typeof parsed.terraform_version !== 'string') throw new ExitError(1, 'terraform version -json has no terraform_version');
-      return parsed.terraform_version;
-    },
-
     async init(init) {
       const args = ['init', '-input=false', ...colorFlags];
       if (init.backend === false) args.push('-backend=false');
