@@ -6,43 +6,47 @@ import { isEntryPoint, parseCommandArgs, runCli } from './lib/cli.ts';
 import { canPrompt, confirm } from './lib/confirm.ts';
 import { parseEcrRepositoryUrl, regionFor } from './lib/ecr.ts';
 import { ExitError, UsageError } from './lib/errors.ts';
-import { readGitState } from './lib/git.ts';
+import { readGitState, type GitState } from './lib/git.ts';
 import { waitForHealthyCommit, type HealthProgress } from './lib/health-wait.ts';
 import { buildImage, imageReference, loginToEcr, pushImage } from './lib/image.ts';
 import { checkImageTag, DEFAULT_TERRAFORM_DIR, parsePositiveSeconds, TERRAFORM_FLAGS, terraformTarget, type TerraformTarget } from './lib/options.ts';
 import { verifyPlanChecksum } from './lib/plan-file.ts';
 import { readPlan, type PlanSummary } from './lib/plan-reader.ts';
 import { renderText, shouldColour } from './lib/plan-render.ts';
-import { initRoot, savePlan } from './lib/planning.ts';
-import { preflight } from './lib/preflight.ts';
+import { readyTerraform, savePlan } from './lib/planning.ts';
 import { printSmokeResults, runSmokeChecks } from './lib/smoke-checks.ts';
-import { checkRoot, usesAwsProvider } from './lib/terraform-root.ts';
-import { createTerraform, stringOutput, type OutputValue, type Terraform } from './lib/terraform.ts';
+import { outputTargets } from './lib/terraform-config.ts';
+import { stringOutput, type OutputValue, type Terraform } from './lib/terraform.ts';
 
 /** A rolling ECS deploy: new tasks start, pass ALB health checks, then old ones drain; 15 min covers a slow one. */
 const DEFAULT_HEALTH_TIMEOUT_S = 900;
 const DEFAULT_HEALTH_INTERVAL_S = 10;
 /** Fargate's default cpu_architecture is X86_64. */
 const DEFAULT_PLATFORM = 'linux/amd64';
+/** The root output the image is pushed to; on a first deploy, what it refers to is created before the build. */
+const REGISTRY_OUTPUT = 'ecr_repository_url';
 
 const USAGE = `Usage: npm run deploy -- [options]
 
-1. pre-flight: terraform >= 1.11; docker and the aws CLI when building; AWS credentials when building or
-   when the Terraform root uses the aws provider;
+1. pre-flight, every blocker on its own line: terraform >= 1.11; docker and the aws CLI when building;
+   AWS credentials when building or when the Terraform root uses the aws provider; backend.hcl;
 2. unless --skip-build, --image-tag or --plan-file: build the image tagged with the git commit (a dirty
-   tree is refused unless --allow-dirty), log in to ECR, push;
+   tree is refused unless --allow-dirty), log in to ECR, push. On a first deploy (no ecr_repository_url
+   in the state yet) the repository is planned, shown, confirmed and applied on its own before the build;
 3. plan, or take --plan-file after checking its sha256 (written by \`npm run plan\`);
-4. print the summary; destructive changes stop unless --allow-destroy; ask for confirmation on a
-   terminal, refuse elsewhere unless --auto-approve;
+4. print the summary; destructive changes stop unless --allow-destroy (a new task definition revision is
+   routine, not destructive); ask for confirmation on a terminal, refuse elsewhere unless --auto-approve;
 5. terraform apply of exactly that saved plan;
 6. wait for <service_url>/health to report the deployed image tag as its commit, then run the smoke checks.
+
+Rollback: npm run deploy -- --image-tag <an earlier tag still in ECR>.
 
 Options:
   --image-tag <tag>          deploy an image already in ECR (no build)
   --skip-build               no build; plan with the deployed image tag (or the one fixed in --plan-file)
   --plan-file <file>         apply this saved plan (checked against <file>.sha256) instead of planning
   --auto-approve             apply without asking (required when not on a terminal)
-  --allow-destroy            allow deletes and replacements
+  --allow-destroy            allow deletes and replacements (new task definition revisions need no flag)
   --allow-dirty              build from a working tree with uncommitted changes
   --var-file <file>          pass a .tfvars file to terraform plan (repeatable)
   --platform <os/arch>       docker build platform (default: from the cpu_architecture output, else ${DEFAULT_PLATFORM})
@@ -50,6 +54,7 @@ Options:
   --health-interval <s>      pause between /health attempts (default: ${DEFAULT_HEALTH_INTERVAL_S})
   --terraform-dir <dir>      the Terraform root (default: ${DEFAULT_TERRAFORM_DIR}); init uses <dir>/backend.hcl if present
   --plugin-dir <dir>         install providers only from this directory (terraform init -plugin-dir)
+  --backend-from-bootstrap   write a missing <dir>/backend.hcl from <dir>/bootstrap's backend_hcl output
   -h, --help                 show this help
 
 Exit status: 0 deployed and healthy, 1 refused or failed (the reason is the last line), 64 bad usage.
@@ -117,8 +122,8 @@ function packageVersion(root: string): string {
   return typeof parsed.version === 'string' ? parsed.version : '0.0.0';
 }
 
-/** Step 2: builds and pushes <ecr_repository_url>:<git commit>; returns the tag. */
-async function buildAndPush(options: DeployOptions, outputs: Record<string, OutputValue>): Promise<string> {
+/** The commit to build, refusing a tree with uncommitted changes (the image would not match it) unless --allow-dirty. */
+async function cleanCommit(options: DeployOptions): Promise<GitState> {
   const git = await readGitState();
   if (git.dirtyFiles.length > 0 && !options.allowDirty) {
     throw new ExitError(
@@ -126,13 +131,29 @@ async function buildAndPush(options: DeployOptions, outputs: Record<string, Outp
       `the working tree has ${git.dirtyFiles.length} uncommitted change(s) (${git.dirtyFiles.slice(0, 3).map((l) => l.trim()).join(', ')}…); the image would not match commit ${git.commit.slice(0, 12)}: commit them, or pass --allow-dirty`,
     );
   }
-  const repositoryUrl = stringOutput(outputs, 'ecr_repository_url');
-  if (repositoryUrl === undefined) {
-    throw new ExitError(
-      1,
-      `the Terraform state has no ecr_repository_url output yet (first deploy): create the repository first with \`terraform -chdir=${options.terraformDir} apply -var image_tag=bootstrap -target=aws_ecr_repository.this\` (README, "Deploying")`,
-    );
+  return git;
+}
+
+/** Step 2 on a first deploy: what the image push needs (the ECR repository) is planned, shown, confirmed and applied alone. */
+async function createRegistry(terraform: Terraform, options: DeployOptions, planFile: string, imageTag: string): Promise<void> {
+  const targets = await outputTargets(options.terraformDir, REGISTRY_OUTPUT);
+  if (targets === undefined) throw new ExitError(1, `${options.terraformDir} has no ${REGISTRY_OUTPUT} output to push the image to`);
+  if (targets.length === 0) {
+    throw new ExitError(1, `the state has no ${REGISTRY_OUTPUT} yet and that output refers to no resource to create first; apply its repository with terraform -target, then deploy`);
   }
+  say(`first deploy: the state has no ${REGISTRY_OUTPUT} yet, so ${targets.join(', ')} is created on its own first; then the image is built and pushed, and the rest applied`);
+  const saved = await savePlan(terraform, { dir: options.terraformDir, out: planFile, varFiles: options.varFiles, imageTag, targets, note: say });
+  process.stdout.write(renderText(saved.summary, { colour: shouldColour(process.stdout) }));
+  if (!saved.summary.hasChanges) return;
+  await approve(saved.summary, options);
+  say(`applying ${planFile} (${targets.join(', ')} only)`);
+  await terraform.apply(planFile);
+}
+
+/** Step 2: builds and pushes <ecr_repository_url>:<git commit>; returns the tag. */
+async function buildAndPush(options: DeployOptions, outputs: Record<string, OutputValue>, git: GitState): Promise<string> {
+  const repositoryUrl = stringOutput(outputs, REGISTRY_OUTPUT);
+  if (repositoryUrl === undefined) throw new ExitError(1, `the state has no ${REGISTRY_OUTPUT} output after creating the repository`);
   const repository = parseEcrRepositoryUrl(repositoryUrl);
   const region = regionFor(repository);
   if (region !== repository.region) say(`warning: logging in to ECR in ${region} (AWS_REGION) but the repository is in ${repository.region}`);
@@ -221,17 +242,30 @@ async function verifyService(terraform: Terraform, expectedCommit: string | unde
   if (!checks.every((check) => check.ok)) throw new ExitError(1, 'applied, but the smoke checks failed (see above)');
 }
 
-export async function deploy(options: DeployOptions): Promise<void> {
-  checkRoot(options.terraformDir);
-  const failures = await preflight({ building: options.build, needsAwsCredentials: usesAwsProvider(options.terraformDir) });
-  if (failures.length > 0) {
-    for (const failure of failures) say(`pre-flight: ${failure}`);
-    throw new ExitError(1, `${failures.length} pre-flight check(s) failed; nothing was changed`);
+/** Steps 2 (build) and 3 (plan) without --plan-file; returns the saved plan's summary. */
+async function buildAndPlan(terraform: Terraform, options: DeployOptions, scratch: string, planFile: string): Promise<PlanSummary> {
+  let imageTag = options.imageTag;
+  if (options.build) {
+    const git = await cleanCommit(options);
+    let outputs = await terraform.outputJson();
+    if (stringOutput(outputs, REGISTRY_OUTPUT) === undefined) {
+      await createRegistry(terraform, options, join(scratch, 'registry.tfplan'), git.commit);
+      outputs = await terraform.outputJson();
+    }
+    imageTag = await buildAndPush(options, outputs, git);
   }
+  const saved = await savePlan(terraform, {
+    dir: options.terraformDir,
+    out: planFile,
+    varFiles: options.varFiles,
+    ...(imageTag === undefined ? {} : { imageTag }),
+    note: say,
+  });
+  return saved.summary;
+}
 
-  const terraform = createTerraform({ dir: options.terraformDir, color: shouldColour(process.stderr) });
-  await initRoot(terraform, options.terraformDir, options.pluginDir);
-
+export async function deploy(options: DeployOptions): Promise<void> {
+  const terraform = await readyTerraform(options, { building: options.build, note: say });
   const scratch = mkdtempSync(join(tmpdir(), 'deploy-'));
   try {
     let planFile = options.planFile;
@@ -239,16 +273,8 @@ export async function deploy(options: DeployOptions): Promise<void> {
     if (planFile !== undefined) {
       summary = await reviewedPlan(terraform, planFile);
     } else {
-      const imageTag = options.build ? await buildAndPush(options, await terraform.outputJson()) : options.imageTag;
       planFile = join(scratch, 'deploy.tfplan');
-      const saved = await savePlan(terraform, {
-        dir: options.terraformDir,
-        out: planFile,
-        varFiles: options.varFiles,
-        ...(imageTag === undefined ? {} : { imageTag }),
-        note: say,
-      });
-      summary = saved.summary;
+      summary = await buildAndPlan(terraform, options, scratch, planFile);
     }
 
     process.stdout.write(renderText(summary, { colour: shouldColour(process.stdout) }));

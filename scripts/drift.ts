@@ -1,18 +1,22 @@
 // `npm run drift`: a refresh-only plan; exit 0 no drift, 2 drift (each drifted resource and attribute listed), 1 error.
-// Replaces driftctl (unmaintained since 2023): `terraform plan -refresh-only -detailed-exitcode` + the plan's resource_drift.
+// Replaces driftctl (unmaintained since 2023): a refresh-only plan's resource_drift, read attribute by attribute.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isEntryPoint, parseCommandArgs, runCli } from './lib/cli.ts';
+import { buildDriftReport, hasDrift, type DriftReport } from './lib/drift-report.ts';
 import { DEFAULT_TERRAFORM_DIR, parseFormat, TERRAFORM_FLAGS, terraformTarget, type TerraformTarget } from './lib/options.ts';
-import { readyTerraform, savePlan, type SavedPlan } from './lib/planning.ts';
+import { readyTerraform, savePlan } from './lib/planning.ts';
 import { renderDriftMarkdown, renderDriftText, type Format } from './lib/plan-render.ts';
+import { readIgnoreChanges } from './lib/terraform-config.ts';
 
 const USAGE = `Usage: npm run drift -- [options]
 
 Compares the real infrastructure with the Terraform state (terraform plan -refresh-only) and lists every
 resource changed outside Terraform with the attributes that changed (names only: values may be secrets).
-Nothing is applied.
+Not drift, and listed apart with the reason: attributes a resource names in lifecycle { ignore_changes }
+(desired_count after autoscaling), and values a refresh only rewrote (unset read back as empty, reformatted
+JSON). Nothing is applied.
 
 Options:
   --format text|markdown  report format (default: text; markdown for a GitHub job summary)
@@ -20,9 +24,11 @@ Options:
   --var-file <file>       pass a .tfvars file to terraform (repeatable)
   --terraform-dir <dir>   the Terraform root (default: ${DEFAULT_TERRAFORM_DIR}); init uses <dir>/backend.hcl if present
   --plugin-dir <dir>      install providers only from this directory (terraform init -plugin-dir)
+  --backend-from-bootstrap  write a missing <dir>/backend.hcl from <dir>/bootstrap's backend_hcl output
   -h, --help              show this help
 
-Exit status: 0 no drift, 2 drift, 1 error, 64 bad usage.
+Exit status: 0 no drift, 2 drift, 1 error, 64 bad usage. The status comes from the changed attributes
+that count, not from Terraform's exit code.
 `;
 
 export interface DriftOptions extends TerraformTarget {
@@ -39,19 +45,25 @@ export function parseDriftArgs(argv: string[]): DriftOptions | 'help' {
   return { ...terraformTarget(values), format: parseFormat(values.format) };
 }
 
-export async function drift(options: DriftOptions): Promise<SavedPlan> {
-  const terraform = await readyTerraform(options);
+const note = (line: string): void => {
+  process.stderr.write(`drift: ${line}\n`);
+};
+
+export async function drift(options: DriftOptions): Promise<DriftReport> {
+  const terraform = await readyTerraform(options, { note });
+  const ignoreRules = await readIgnoreChanges(options.terraformDir);
   // The refresh-only plan is only read, never applied: keep it out of the working tree (plans can hold secrets).
   const scratch = mkdtempSync(join(tmpdir(), 'drift-'));
   try {
-    return await savePlan(terraform, {
+    const saved = await savePlan(terraform, {
       dir: options.terraformDir,
       out: join(scratch, 'drift.tfplan'),
       varFiles: options.varFiles,
       ...(options.imageTag === undefined ? {} : { imageTag: options.imageTag }),
       refreshOnly: true,
-      note: (line) => process.stderr.write(`drift: ${line}\n`),
+      note,
     });
+    return buildDriftReport(saved.summary, ignoreRules);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
@@ -63,10 +75,10 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const saved = await drift(options);
-  process.stdout.write(options.format === 'markdown' ? renderDriftMarkdown(saved.summary) : renderDriftText(saved.summary));
-  // Terraform's exit code decides: in refresh-only mode 2 means the refreshed state differs from the stored one.
-  return saved.outcome.kind === 'changes' ? 2 : 0;
+  const report = await drift(options);
+  process.stdout.write(options.format === 'markdown' ? renderDriftMarkdown(report) : renderDriftText(report));
+  // Not Terraform's exit code: a refresh-only plan exits 2 for ignore_changes attributes and normalised values too.
+  return hasDrift(report) ? 2 : 0;
 }
 
 if (isEntryPoint(import.meta.url)) await runCli('drift', main);

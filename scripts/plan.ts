@@ -17,7 +17,11 @@ Options:
   --format text|markdown  summary format (default: text; markdown for a GitHub job summary)
   --terraform-dir <dir>   the Terraform root (default: ${DEFAULT_TERRAFORM_DIR}); init uses <dir>/backend.hcl if present
   --plugin-dir <dir>      install providers only from this directory (terraform init -plugin-dir)
+  --backend-from-bootstrap  write a missing <dir>/backend.hcl from <dir>/bootstrap's backend_hcl output
   -h, --help              show this help
+
+Pre-flight: terraform >= 1.11, AWS credentials when the root uses the aws provider, backend.hcl; every
+blocker is listed on its own line.
 
 Exit status: 0 no changes, 2 changes present, 1 error, 64 bad usage (as terraform plan -detailed-exitcode).
 `;
@@ -37,14 +41,18 @@ export function parsePlanArgs(argv: string[]): PlanCommandOptions | 'help' {
   return { ...terraformTarget(values), out: values.out ?? 'tfplan', format: parseFormat(values.format) };
 }
 
+const note = (line: string): void => {
+  process.stderr.write(`plan: ${line}\n`);
+};
+
 export async function plan(options: PlanCommandOptions): Promise<SavedPlan> {
-  const terraform = await readyTerraform(options);
+  const terraform = await readyTerraform(options, { note });
   return savePlan(terraform, {
     dir: options.terraformDir,
     out: options.out,
     varFiles: options.varFiles,
     ...(options.imageTag === undefined ? {} : { imageTag: options.imageTag }),
-    note: (line) => process.stderr.write(`plan: ${line}\n`),
+    note,
   });
 }
 

@@ -33,14 +33,17 @@ resource "aws_ecr_lifecycle_policy" "this" {
         }
         action = { type = "expire" }
       },
+      # The rollback window: `npm run deploy -- --image-tag <tag>` works for the ecr_keep_tagged_images most recently
+      # pushed tags (30 by default: 30 deploys back). Older images are expired, and a revision that names one can no
+      # longer start tasks.
       {
         rulePriority = 2
-        description  = "Keep the 30 most recent tagged images"
+        description  = "Keep the ${var.ecr_keep_tagged_images} most recent tagged images"
         selection = {
           tagStatus      = "tagged"
           tagPatternList = ["*"]
           countType      = "imageCountMoreThan"
-          countNumber    = 30
+          countNumber    = var.ecr_keep_tagged_images
         }
         action = { type = "expire" }
       },

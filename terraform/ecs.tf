@@ -85,6 +85,10 @@ resource "aws_ecs_task_definition" "this" {
   execution_role_arn       = aws_iam_role.task_execution.arn
   task_role_arn            = aws_iam_role.task.arn
 
+  # A new image tag registers a new revision (a routine replace, see scripts/lib/versioned-resources.ts). Earlier
+  # revisions stay ACTIVE instead of being deregistered, so the circuit breaker and a manual rollback can use them.
+  skip_destroy = true
+
   runtime_platform {
     operating_system_family = "LINUX"
     cpu_architecture        = var.cpu_architecture

@@ -278,6 +278,18 @@ variable "app_rate_limit_burst" {
   }
 }
 
+variable "ecr_keep_tagged_images" {
+  description = "How many of the most recently pushed tagged images ECR keeps; older ones expire. This is the rollback window: a deploy can go back to any of these tags. The default, 30, covers a month of daily deploys for the cost of storing 30 images (their layers are shared)."
+  type        = number
+  default     = 30
+
+  validation {
+    # 2: the running image and one to roll back to. More than 1000 is more likely a typo than a rollback plan.
+    condition     = var.ecr_keep_tagged_images >= 2 && var.ecr_keep_tagged_images <= 1000 && floor(var.ecr_keep_tagged_images) == var.ecr_keep_tagged_images
+    error_message = "ecr_keep_tagged_images must be a whole number from 2 (the running image and one to roll back to) to 1000."
+  }
+}
+
 variable "container_secrets" {
   description = "Secrets injected as environment variables: map of NAME to a Secrets Manager secret ARN or SSM parameter ARN. The execution role may read exactly these. Never put secrets in plain environment."
   type        = map(string)

@@ -4,8 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { securityHeaders } from '../lib/security-headers.ts';
-import { copyFixture, FAKE_BIN, listen, readToolLog, runScript, scriptEnv, tempDir, terraformMissing } from './helpers/scripts.ts';
+import { copyFixture, FAKE_BIN, readToolLog, runScript, scriptEnv, startAlb, tempDir, terraformMissing } from './helpers/scripts.ts';
 
 const FAKE_ECR_PASSWORD = 'fake-ecr-password-Zq81xT';
 const ECR_URL = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/hello-service';
@@ -18,22 +17,14 @@ interface Alb {
   stuckCommit?: string;
 }
 
-/** The "ALB": answers like the service, reporting as commit the image_tag the fixture's state says is deployed. */
-async function startAlb(t: TestContext, terraformDir: string): Promise<Alb> {
+/** The "ALB" reports as commit the image_tag the fixture's state says is deployed. */
+async function startStateAlb(t: TestContext, terraformDir: string): Promise<Alb> {
   const alb: Alb = { url: '' };
-  const { url } = await listen(t, (req, res) => {
-    for (const [name, value] of securityHeaders()) res.setHeader(name, value);
-    res.setHeader('content-type', 'application/json');
-    if (req.url === '/health') {
-      const statePath = join(terraformDir, 'terraform.tfstate');
-      const state = existsSync(statePath) ? (JSON.parse(readFileSync(statePath, 'utf8')) as { outputs?: { image_tag?: { value?: string } } }) : {};
-      const commit = alb.stuckCommit ?? state.outputs?.image_tag?.value ?? 'none';
-      res.end(JSON.stringify({ status: 'ok', version: '1.0.0', commit }));
-      return;
-    }
-    res.end(JSON.stringify({ message: 'Hello, World' }));
+  const statePath = join(terraformDir, 'terraform.tfstate');
+  alb.url = await startAlb(t, () => {
+    const state = existsSync(statePath) ? (JSON.parse(readFileSync(statePath, 'utf8')) as { outputs?: { image_tag?: { value?: string } } }) : {};
+    return alb.stuckCommit ?? state.outputs?.image_tag?.value ?? 'none';
   });
-  alb.url = url;
   return alb;
 }
 
@@ -54,7 +45,7 @@ test('npm run deploy against a terraform_data root', async (t) => {
     return;
   }
   const dir = copyFixture(t, 'tf-deploy');
-  const alb = await startAlb(t, dir);
+  const alb = await startStateAlb(t, dir);
   const varFile = join(dir, 'test.tfvars');
   writeFileSync(varFile, `service_url = "${alb.url}"\n`);
   const toolLog = join(tempDir(t, 'tool-log'), 'calls.jsonl');
@@ -169,6 +160,26 @@ test('npm run deploy against a terraform_data root', async (t) => {
     assert.match(result.stderr, /pre-flight: docker not found on PATH; install Docker/);
     assert.match(result.stderr, /pre-flight: aws not found on PATH; install the AWS CLI v2/);
     assert.match(result.stderr, /2 pre-flight check\(s\) failed; nothing was changed/);
+  });
+
+  await t.test('pre-flight lists every blocker at once: terraform version, docker, AWS credentials, backend.hcl', async () => {
+    const root = copyFixture(t, 'tf-deploy');
+    writeFileSync(join(root, 'backend.hcl.example'), 'bucket = "example"\n');
+    const bin = tempDir(t, 'bin');
+    for (const tool of ['node', 'git']) symlinkSync(spawnSync('which', [tool], { encoding: 'utf8' }).stdout.trim(), join(bin, tool));
+    symlinkSync(join(FAKE_BIN, 'aws'), join(bin, 'aws'));
+    writeFileSync(join(bin, 'terraform'), '#!/usr/bin/env node\nprocess.stdout.write(JSON.stringify({ terraform_version: "1.5.7" }));\n', { mode: 0o755 });
+    const result = await runScript('deploy', ['--terraform-dir', root, '--auto-approve'], { env: { ...env, PATH: bin, FAKE_TOOL_FAIL: 'aws sts' } });
+    assert.equal(result.code, 1);
+    const lines = result.stderr.trimEnd().split('\n');
+    assert.deepEqual(lines.slice(0, 4).map((line) => line.replace(/;.*/, '')), [
+      'deploy: pre-flight: terraform 1.5.7 is too old',
+      'deploy: pre-flight: docker not found on PATH',
+      'deploy: pre-flight: AWS credentials are not usable (aws sts get-caller-identity: aws: simulated failure of aws sts)',
+      `deploy: pre-flight: ${root}/backend.hcl not found`,
+    ]);
+    assert.equal(lines[4], 'deploy: 4 pre-flight check(s) failed; nothing was changed');
+    assert.equal(lines.length, 5);
   });
 
   await t.test('--help and bad flags', async () => {

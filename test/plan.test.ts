@@ -1,11 +1,11 @@
 // The plan reader and renderers fed real `terraform show -json` output, and `npm run plan` exit codes and checksum.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { sha256OfFile, verifyPlanChecksum } from '../scripts/lib/plan-file.ts';
-import { changedPaths, classifyActions, readPlan, type PlanSummary } from '../scripts/lib/plan-reader.ts';
+import { changedPaths, classifyActions, formatPath, readPlan, type PlanSummary } from '../scripts/lib/plan-reader.ts';
 import { headline, renderMarkdown, renderText } from '../scripts/lib/plan-render.ts';
 import { createTerraform } from '../scripts/lib/terraform.ts';
 import { runProcess, type RunOptions, type RunResult } from '../scripts/lib/process.ts';
@@ -106,7 +106,7 @@ test('classifyActions and changedPaths', () => {
   assert.equal(classifyActions(['delete', 'create']), 'replace');
   assert.equal(classifyActions(['no-op']), 'no-op');
   assert.throws(() => classifyActions(['teleport']), /unknown action list \[teleport\]/);
-  assert.deepEqual(changedPaths({ a: 1, b: { c: [1, 2] }, d: 'x' }, { a: 1, b: { c: [1, 3] }, e: 'y' }), ['b.c[1]', 'd', 'e']);
+  assert.deepEqual(changedPaths({ a: 1, b: { c: [1, 2] }, d: 'x' }, { a: 1, b: { c: [1, 3] }, e: 'y' }).map(formatPath), ['b.c[1]', 'd', 'e']);
 });
 
 test('the terraform wrapper passes argument arrays and the automation environment', async () => {
@@ -183,8 +183,56 @@ test('npm run plan: usage and backend configuration errors', async (t) => {
     return;
   }
   const dir = copyFixture(t, 'tf-plan');
-  writeFileSync(join(dir, 'backend.hcl.example'), 'bucket = "example"\n');
-  const noBackend = await runScript('plan', ['--terraform-dir', dir]);
+  writeFileSync(join(dir, 'backend.hcl.example'), 'path = "example.tfstate"\n');
+  writeFileSync(join(dir, 'backend.tf'), 'terraform {\n  backend "local" {}\n}\n');
+  mkdirSync(join(dir, 'bootstrap'));
+  writeFileSync(join(dir, 'bootstrap', 'main.tf'), 'output "backend_hcl" {\n  value = "path = \\"main.tfstate\\"\\n"\n}\n');
+  const args = ['--terraform-dir', dir, '--image-tag', 'v1', '--out', join(dir, 'tfplan')];
+
+  const noBackend = await runScript('plan', args);
   assert.equal(noBackend.code, 1);
-  assert.match(noBackend.stderr, /backend\.hcl not found; copy .*backend\.hcl\.example to it/);
+  assert.equal(
+    noBackend.stderr,
+    `plan: pre-flight: ${dir}/backend.hcl not found; write it from the bootstrap's backend_hcl output with --backend-from-bootstrap, or run: terraform -chdir=${dir}/bootstrap output -raw backend_hcl > ${dir}/backend.hcl\nplan: 1 pre-flight check(s) failed; nothing was changed\n`,
+  );
+
+  const notBootstrapped = await runScript('plan', [...args, '--backend-from-bootstrap']);
+  assert.equal(notBootstrapped.code, 1);
+  assert.match(notBootstrapped.stderr, /plan: the state of .*bootstrap has no backend_hcl output; apply the bootstrap first/);
+  assert.ok(!existsSync(join(dir, 'backend.hcl')));
+
+  terraform(join(dir, 'bootstrap'), 'init', '-input=false');
+  terraform(join(dir, 'bootstrap'), 'apply', '-input=false', '-auto-approve');
+  const written = await runScript('plan', [...args, '--backend-from-bootstrap']);
+  assert.equal(written.code, 2, written.stderr);
+  assert.match(written.stderr, /plan: wrote .*backend\.hcl from the bootstrap's backend_hcl output/);
+  assert.equal(readFileSync(join(dir, 'backend.hcl'), 'utf8'), 'path = "main.tfstate"\n');
+  // init took its backend configuration from the file just written.
+  const backend = JSON.parse(readFileSync(join(dir, '.terraform', 'terraform.tfstate'), 'utf8')) as { backend: { config: { path: string } } };
+  assert.equal(backend.backend.config.path, 'main.tfstate');
+
+  writeFileSync(join(dir, 'backend.hcl'), 'path = "edited.tfstate"\n');
+  const kept = await runScript('plan', [...args, '--backend-from-bootstrap']);
+  assert.match(kept.stderr, /backend\.hcl already exists; left as it is/);
+  assert.equal(readFileSync(join(dir, 'backend.hcl'), 'utf8'), 'path = "edited.tfstate"\n');
+});
+
+test('plan and drift: unusable AWS credentials are one pre-flight line, before Terraform runs', async (t) => {
+  if (terraformMissing() !== undefined) {
+    // Pre-flight would add its own "terraform not found" line.
+    t.skip(terraformMissing());
+    return;
+  }
+  // A root with the aws provider; no provider is installed, so Terraform could not even init without the check.
+  const dir = copyFixture(t, 'tf-aws');
+  const env = scriptEnv({ FAKE_TOOL_LOG: join(tempDir(t, 'tool-log'), 'calls.jsonl'), FAKE_TOOL_FAIL: 'aws sts' }, { fakes: true });
+  for (const command of ['plan', 'drift']) {
+    const result = await runScript(command, ['--terraform-dir', dir, '--image-tag', 'v1'], { env });
+    assert.equal(result.code, 1);
+    assert.equal(
+      result.stderr,
+      `${command}: pre-flight: AWS credentials are not usable (aws sts get-caller-identity: aws: simulated failure of aws sts); run \`aws sso login\` or set AWS_PROFILE / AWS_ACCESS_KEY_ID\n${command}: 1 pre-flight check(s) failed; nothing was changed\n`,
+    );
+    assert.ok(!existsSync(join(dir, '.terraform')), `${command} ran terraform init`);
+  }
 });

@@ -1,4 +1,4 @@
-// Flag checks shared by the commands: --format, --var-file, --terraform-dir and positive-number flags.
+// Flag checks shared by the commands: --format, --var-file, --terraform-dir, --backend-from-bootstrap and positive numbers.
 import { existsSync } from 'node:fs';
 import type { ParseArgsConfig } from 'node:util';
 import { UsageError } from './errors.ts';
@@ -42,6 +42,7 @@ export const TERRAFORM_FLAGS = {
   'var-file': { type: 'string', multiple: true },
   'terraform-dir': { type: 'string' },
   'plugin-dir': { type: 'string' },
+  'backend-from-bootstrap': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -51,6 +52,8 @@ export interface TerraformTarget {
   readonly imageTag?: string;
   readonly varFiles: readonly string[];
   readonly pluginDir?: string;
+  /** Write a missing <dir>/backend.hcl from the bootstrap's backend_hcl output before init. */
+  readonly backendFromBootstrap: boolean;
 }
 
 /** Checks the parsed TERRAFORM_FLAGS values and fills in the defaults. */
@@ -59,6 +62,7 @@ export function terraformTarget(values: {
   readonly 'var-file'?: string[] | undefined;
   readonly 'terraform-dir'?: string | undefined;
   readonly 'plugin-dir'?: string | undefined;
+  readonly 'backend-from-bootstrap'?: boolean | undefined;
 }): TerraformTarget {
   const imageTag = checkImageTag(values['image-tag']);
   return {
@@ -66,5 +70,6 @@ export function terraformTarget(values: {
     ...(imageTag === undefined ? {} : { imageTag }),
     varFiles: checkVarFiles(values['var-file']),
     ...(values['plugin-dir'] === undefined ? {} : { pluginDir: values['plugin-dir'] }),
+    backendFromBootstrap: values['backend-from-bootstrap'] === true,
   };
 }

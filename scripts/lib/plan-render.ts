@@ -1,5 +1,7 @@
 // Renders a PlanSummary as a terminal table (colour only when asked) or as Markdown for a GitHub job summary.
-import type { Action, DriftSummary, PlanSummary, ResourceChangeSummary } from './plan-reader.ts';
+import type { DriftReport, NotDrift } from './drift-report.ts';
+import { formatPath, type Action, type DriftSummary, type OutputChangeSummary, type PlanSummary, type ResourceChangeSummary } from './plan-reader.ts';
+import { VERSIONED_BY_REPLACEMENT } from './versioned-resources.ts';
 
 export type Format = 'text' | 'markdown';
 export const FORMATS: readonly Format[] = ['text', 'markdown'];
@@ -25,11 +27,16 @@ export function shouldColour(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv
   return stream.isTTY === true && (env.NO_COLOR ?? '') === '';
 }
 
-/** "2 to add, 1 to change, 1 to replace, 1 to destroy", Terraform's own wording. */
+/** What the ACTION column says: a routine replacement is a new revision, not a replace. */
+const NEW_REVISION = 'new revision';
+
+/** "2 to add, 1 to change, 1 to replace, 1 to destroy", Terraform's own wording, plus "1 new revision" when there is one. */
 export function headline(summary: PlanSummary): string {
   const { counts } = summary;
   if (!summary.hasChanges) return 'No changes. Infrastructure matches the configuration.';
-  const parts = [`${counts.create} to add`, `${counts.update} to change`, `${counts.replace} to replace`, `${counts.delete} to destroy`];
+  const replaced = counts.replace - summary.newRevisions.length;
+  const parts = [`${counts.create} to add`, `${counts.update} to change`, `${replaced} to replace`, `${counts.delete} to destroy`];
+  if (summary.newRevisions.length > 0) parts.push(`${summary.newRevisions.length} new revision(s)`);
   if (counts.read > 0) parts.push(`${counts.read} to read`);
   if (counts.forget > 0) parts.push(`${counts.forget} to forget`);
   if (summary.outputChanges.length > 0) parts.push(`${summary.outputChanges.length} output(s) changing`);
@@ -53,22 +60,43 @@ function paint(text: string, action: Action, colour: boolean): string {
   return colour && COLOURS[action] !== 0 ? `\u001b[${COLOURS[action]}m${text}\u001b[0m` : text;
 }
 
+function actionLabel(change: ResourceChangeSummary): string {
+  return change.newRevision ? NEW_REVISION : change.action;
+}
+
+/** New revisions are painted like creates: nothing goes away. */
+function colourAction(change: ResourceChangeSummary): Action {
+  return change.newRevision ? 'create' : change.action;
+}
+
+/** One line per new revision: the address and why its replacement is routine (from VERSIONED_BY_REPLACEMENT). */
+function revisionNotes(summary: PlanSummary): string[] {
+  return summary.newRevisions.map((change) => `${change.address}: ${VERSIONED_BY_REPLACEMENT.get(change.type) ?? ''}`);
+}
+
 function driftLines(drift: readonly DriftSummary[]): string[] {
   const lines: string[] = [];
   for (const item of drift) {
     lines.push(`  ${SYMBOLS[item.action]} ${item.address} (${item.action === 'delete' ? 'deleted outside Terraform' : item.action})`);
-    for (const attribute of item.changedAttributes) lines.push(`      ${attribute}`);
+    for (const attribute of item.changedAttributes) lines.push(`      ${formatPath(attribute)}`);
   }
   return lines;
+}
+
+function outputLines(outputs: readonly OutputChangeSummary[]): string[] {
+  return outputs.map((output) => `  ${SYMBOLS[output.action]} ${output.name} (${output.action})`);
 }
 
 export function renderText(summary: PlanSummary, options: { colour: boolean }): string {
   const lines: string[] = [headline(summary)];
   if (summary.changes.length > 0) {
-    const rows = [['ACTION', 'ADDRESS', 'REASON'], ...summary.changes.map((change) => [change.action, change.address, reasonText(change)])];
+    const rows = [['ACTION', 'ADDRESS', 'REASON'], ...summary.changes.map((change) => [actionLabel(change), change.address, reasonText(change)])];
     const rendered = table(rows);
     lines.push('', rendered[0] ?? '');
-    summary.changes.forEach((change, index) => lines.push(paint(rendered[index + 1] ?? '', change.action, options.colour)));
+    summary.changes.forEach((change, index) => lines.push(paint(rendered[index + 1] ?? '', colourAction(change), options.colour)));
+  }
+  if (summary.newRevisions.length > 0) {
+    lines.push('', `${summary.newRevisions.length} new revision(s), routine (no --allow-destroy needed):`, ...revisionNotes(summary).map((note) => `  ${note}`));
   }
   if (summary.destructive.length > 0) {
     lines.push('', paint(`${summary.destructive.length} destructive change(s): ${summary.destructive.map((c) => c.address).join(', ')}`, 'delete', options.colour));
@@ -77,7 +105,7 @@ export function renderText(summary: PlanSummary, options: { colour: boolean }): 
     lines.push('', `Changed outside Terraform (${summary.drift.length}):`, ...driftLines(summary.drift));
   }
   if (summary.outputChanges.length > 0) {
-    lines.push('', 'Output changes:', ...summary.outputChanges.map((output) => `  ${SYMBOLS[output.action]} ${output.name} (${output.action})`));
+    lines.push('', 'Output changes:', ...outputLines(summary.outputChanges));
   }
   return `${lines.join('\n')}\n`;
 }
@@ -99,13 +127,16 @@ export function renderMarkdown(summary: PlanSummary, title = 'Terraform plan'): 
   if (summary.destructive.length > 0) {
     lines.push('', '> [!WARNING]', `> ${summary.destructive.length} destructive change(s): deploy stops unless run with \`--allow-destroy\`.`);
   }
+  if (summary.newRevisions.length > 0) {
+    lines.push('', '> [!NOTE]', `> ${summary.newRevisions.length} new revision(s), routine (no \`--allow-destroy\` needed):`);
+    for (const note of revisionNotes(summary)) lines.push(`> - ${cell(note)}`);
+  }
   if (summary.changes.length > 0) {
-    const rows = summary.changes.map((change) => [`\`${SYMBOLS[change.action]}\` ${change.action}`, `\`${cell(change.address)}\``, cell(reasonText(change))]);
+    const rows = summary.changes.map((change) => [`\`${SYMBOLS[change.action]}\` ${actionLabel(change)}`, `\`${cell(change.address)}\``, cell(reasonText(change))]);
     lines.push('', ...markdownTable(['Action', 'Address', 'Reason'], rows));
   }
   if (summary.drift.length > 0) {
-    const rows = summary.drift.map((item) => [item.action, `\`${cell(item.address)}\``, item.changedAttributes.map((a) => `\`${cell(a)}\``).join(', ')]);
-    lines.push('', `#### Changed outside Terraform (${summary.drift.length})`, '', ...markdownTable(['Action', 'Address', 'Changed attributes'], rows));
+    lines.push('', `#### Changed outside Terraform (${summary.drift.length})`, '', ...driftTable(summary.drift));
   }
   if (summary.outputChanges.length > 0) {
     const rows = summary.outputChanges.map((output) => [output.action, `\`${cell(output.name)}\``]);
@@ -115,33 +146,46 @@ export function renderMarkdown(summary: PlanSummary, title = 'Terraform plan'): 
   return `${lines.join('\n')}\n`;
 }
 
+function driftTable(drift: readonly DriftSummary[]): string[] {
+  const rows = drift.map((item) => [item.action, `\`${cell(item.address)}\``, item.changedAttributes.map((a) => `\`${cell(formatPath(a))}\``).join(', ')]);
+  return markdownTable(['Action', 'Address', 'Changed attributes'], rows);
+}
+
+function notDriftLines(notDrift: readonly NotDrift[]): string[] {
+  return notDrift.map((item) => `  ${item.address} ${item.attribute}: ${item.reason}`);
+}
+
 /** The drift report: refresh-only plans have no resource_changes, only resource_drift and output changes. */
-export function renderDriftText(summary: PlanSummary): string {
-  if (summary.drift.length === 0 && summary.outputChanges.length === 0) return 'No drift: the real infrastructure matches the Terraform state.\n';
+export function renderDriftText(report: DriftReport): string {
   const lines: string[] = [];
-  if (summary.drift.length > 0) lines.push(`Drift: ${summary.drift.length} resource(s) changed outside Terraform:`, ...driftLines(summary.drift));
-  if (summary.outputChanges.length > 0) {
+  if (report.drift.length === 0 && report.outputChanges.length === 0) lines.push('No drift: the real infrastructure matches the Terraform state.');
+  if (report.drift.length > 0) lines.push(`Drift: ${report.drift.length} resource(s) changed outside Terraform:`, ...driftLines(report.drift));
+  if (report.outputChanges.length > 0) {
     if (lines.length > 0) lines.push('');
-    lines.push('Outputs that would change on refresh:', ...summary.outputChanges.map((output) => `  ${SYMBOLS[output.action]} ${output.name} (${output.action})`));
+    lines.push('Outputs that would change on refresh:', ...outputLines(report.outputChanges));
   }
+  if (report.notDrift.length > 0) lines.push('', `Not drift (${report.notDrift.length} changed attribute(s) that do not count):`, ...notDriftLines(report.notDrift));
   return `${lines.join('\n')}\n`;
 }
 
-export function renderDriftMarkdown(summary: PlanSummary): string {
+export function renderDriftMarkdown(report: DriftReport): string {
   const lines = ['### Terraform drift', ''];
-  if (summary.drift.length === 0 && summary.outputChanges.length === 0) {
+  if (report.drift.length === 0 && report.outputChanges.length === 0) {
     lines.push('**No drift:** the real infrastructure matches the Terraform state.');
-    return `${lines.join('\n')}\n`;
   }
-  if (summary.drift.length > 0) {
-    lines.push(`**${summary.drift.length} resource(s) changed outside Terraform.**`, '');
-    const rows = summary.drift.map((item) => [item.action, `\`${cell(item.address)}\``, item.changedAttributes.map((a) => `\`${cell(a)}\``).join(', ')]);
-    lines.push(...markdownTable(['Action', 'Address', 'Changed attributes'], rows));
+  if (report.drift.length > 0) {
+    lines.push(`**${report.drift.length} resource(s) changed outside Terraform.**`, '', ...driftTable(report.drift));
   }
-  if (summary.outputChanges.length > 0) {
-    const rows = summary.outputChanges.map((output) => [output.action, `\`${cell(output.name)}\``]);
+  if (report.outputChanges.length > 0) {
+    const rows = report.outputChanges.map((output) => [output.action, `\`${cell(output.name)}\``]);
     lines.push('', '#### Outputs that would change on refresh', '', ...markdownTable(['Action', 'Output'], rows));
   }
-  lines.push('', 'Bring the state back in line: revert the manual change, or `terraform apply -refresh-only` to accept it, then update the code.');
+  if (report.notDrift.length > 0) {
+    const rows = report.notDrift.map((item) => [`\`${cell(item.address)}\``, `\`${cell(item.attribute)}\``, cell(item.reason)]);
+    lines.push('', `#### Not drift (${report.notDrift.length})`, '', ...markdownTable(['Address', 'Attribute', 'Why it does not count'], rows));
+  }
+  if (report.drift.length > 0 || report.outputChanges.length > 0) {
+    lines.push('', 'Bring the state back in line: revert the manual change, or `terraform apply -refresh-only` to accept it, then update the code.');
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -1,26 +1,38 @@
-// The steps plan, deploy and drift share: init the root, save a plan, checksum it, read it back as a summary.
-import { ExitError } from './errors.ts';
+// The steps plan, deploy and drift share: pre-flight and init the root, save a plan, checksum it, read it back.
 import { writePlanChecksum } from './plan-file.ts';
 import { readPlan, type PlanSummary } from './plan-reader.ts';
-import { backendFor, checkRoot, deployedImageTag } from './terraform-root.ts';
+import { backendFor, checkRoot, deployedImageTag, usesAwsProvider, writeBackendFromBootstrap } from './terraform-root.ts';
 import type { TerraformTarget } from './options.ts';
 import { shouldColour } from './plan-render.ts';
-import { createTerraform, isSupportedVersion, MINIMUM_TERRAFORM, type PlanOutcome, type Terraform } from './terraform.ts';
+import { requirePreflight } from './preflight.ts';
+import { createTerraform, type PlanOutcome, type Terraform } from './terraform.ts';
 
-/** Checks the root directory, then that terraform is new enough; returns the version. */
-export async function checkTerraformVersion(terraform: Terraform, dir: string): Promise<string> {
-  checkRoot(dir);
-  const version = await terraform.version();
-  if (!isSupportedVersion(version)) {
-    throw new ExitError(1, `terraform ${version} is too old; install Terraform >= ${MINIMUM_TERRAFORM.major}.${MINIMUM_TERRAFORM.minor}`);
-  }
-  return version;
+export interface ReadyOptions {
+  /** deploy builds and pushes an image: docker and the aws CLI are needed too. */
+  readonly building?: boolean;
+  /** Prints a line for the user, prefixed with the command's name. */
+  readonly note: (line: string) => void;
 }
 
-/** Terraform for `target`'s root, ready to plan: the root and the binary's version checked, then `init`. */
-export async function readyTerraform(target: TerraformTarget): Promise<Terraform> {
+/**
+ * Terraform for `target`'s root, ready to plan: the root checked, every pre-flight blocker listed at once (Terraform
+ * version, AWS credentials when Terraform or the push needs them, backend.hcl, docker when building), backend.hcl
+ * written from the bootstrap when asked, then `init`.
+ */
+export async function readyTerraform(target: TerraformTarget, options: ReadyOptions): Promise<Terraform> {
+  checkRoot(target.terraformDir);
+  const building = options.building ?? false;
+  await requirePreflight(
+    {
+      building,
+      needsAwsCredentials: building || usesAwsProvider(target.terraformDir),
+      terraformDir: target.terraformDir,
+      writesBackend: target.backendFromBootstrap,
+    },
+    options.note,
+  );
+  if (target.backendFromBootstrap) await writeBackendFromBootstrap(target.terraformDir, options.note);
   const terraform = createTerraform({ dir: target.terraformDir, color: shouldColour(process.stderr) });
-  await checkTerraformVersion(terraform, target.terraformDir);
   await initRoot(terraform, target.terraformDir, target.pluginDir);
   return terraform;
 }
@@ -36,6 +48,8 @@ export interface SavePlanOptions {
   readonly varFiles: readonly string[];
   readonly imageTag?: string;
   readonly refreshOnly?: boolean;
+  /** Plan only these resources (and what they depend on), e.g. the ECR repository before the first push. */
+  readonly targets?: readonly string[];
   /** Called with a note for the user (e.g. which image tag was reused), printed by the caller. */
   readonly note?: (line: string) => void;
 }
@@ -58,6 +72,7 @@ export async function savePlan(terraform: Terraform, options: SavePlanOptions): 
     varFiles: options.varFiles,
     vars: imageTag === undefined ? [] : [['image_tag', imageTag]],
     refreshOnly: options.refreshOnly ?? false,
+    targets: options.targets ?? [],
   });
   const sha256 = writePlanChecksum(options.out);
   const summary = readPlan(await terraform.showJson(options.out));

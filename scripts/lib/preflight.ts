@@ -1,6 +1,8 @@
-// Pre-flight checks before a deploy touches anything: tools present, AWS credentials usable. One line per failure.
+// Pre-flight checks before plan, deploy or drift touch anything: tools, AWS credentials, backend.hcl. One line per failure.
+import { ExitError } from './errors.ts';
 import { AWS_CLI, DOCKER } from './image.ts';
 import { runProcess, type RunResult, type Runner } from './process.ts';
+import { backendStatus, missingBackendMessage } from './terraform-root.ts';
 import { isSupportedVersion, MINIMUM_TERRAFORM } from './terraform.ts';
 
 export interface PreflightOptions {
@@ -8,6 +10,10 @@ export interface PreflightOptions {
   readonly building: boolean;
   /** AWS credentials are needed to push, or when Terraform itself talks to AWS. */
   readonly needsAwsCredentials: boolean;
+  /** The root whose backend.hcl must exist when it has a remote backend to configure; omitted: not checked. */
+  readonly terraformDir?: string;
+  /** backend.hcl is about to be written from the bootstrap's output, so a missing one is not a blocker. */
+  readonly writesBackend?: boolean;
   readonly run?: Runner;
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -43,10 +49,25 @@ export async function preflight(options: PreflightOptions): Promise<string[]> {
 
   if (options.building || options.needsAwsCredentials) {
     const identity = await run('aws', ['sts', 'get-caller-identity', '--output', 'json'], quiet);
-    if (identity.kind === 'not-found') failures.push(`aws not found on PATH; ${AWS_CLI.installHint}`);
-    else if (identity.kind !== 'exited' || identity.code !== 0) {
+    // Pushing needs the aws CLI (ECR login); Terraform alone does not, so without it the credentials are left to
+    // Terraform's own check rather than made a blocker.
+    if (identity.kind === 'not-found') {
+      if (options.building) failures.push(`aws not found on PATH; ${AWS_CLI.installHint}`);
+    } else if (identity.kind !== 'exited' || identity.code !== 0) {
       failures.push(`AWS credentials are not usable (aws sts get-caller-identity: ${lastLine(identity)}); run \`aws sso login\` or set AWS_PROFILE / AWS_ACCESS_KEY_ID`);
     }
   }
+
+  if (options.terraformDir !== undefined && options.writesBackend !== true && backendStatus(options.terraformDir) === 'missing') {
+    failures.push(missingBackendMessage(options.terraformDir));
+  }
   return failures;
+}
+
+/** Runs the checks, prints each failure as "pre-flight: …", and stops with one summary line when any failed. */
+export async function requirePreflight(options: PreflightOptions, note: (line: string) => void): Promise<void> {
+  const failures = await preflight(options);
+  if (failures.length === 0) return;
+  for (const failure of failures) note(`pre-flight: ${failure}`);
+  throw new ExitError(1, `${failures.length} pre-flight check(s) failed; nothing was changed`);
 }

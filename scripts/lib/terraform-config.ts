@@ -1,10 +1,11 @@
-// A Terraform root read from its .tf files with hcl2json and evaluated without Terraform: variable defaults, locals, resources.
-import { parse } from '@cdktf/hcl2json';
+// A Terraform root read from its .tf files with hcl2json, without Terraform: variables, locals, resources, outputs, lifecycle.
+import { getReferencesInExpression, parse } from '@cdktf/hcl2json';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { ExitError } from './errors.ts';
 import { evaluateJson, evaluateJsonDocument, type Scope } from './hcl-evaluate.ts';
 import { Unknown, type Value } from './hcl-functions.ts';
+import type { AttributePath } from './plan-reader.ts';
 
 /** Values to use instead of what the files say: a variable's value (as `-var` would set it) or a local's. */
 export interface Overrides {
@@ -41,6 +42,7 @@ export class TerraformConfig implements Scope {
   readonly #variables = new Map<string, Definition | undefined>();
   readonly #locals = new Map<string, Definition>();
   readonly #resources: ResourceBlock[] = [];
+  readonly #outputs = new Map<string, Definition>();
   readonly #overrides: Overrides;
   readonly #localValues = new Map<string, Promise<Value>>();
   readonly #evaluating = new Set<string>();
@@ -79,6 +81,11 @@ export class TerraformConfig implements Scope {
     for (const block of instances(body.locals ?? [])) {
       for (const [name, raw] of Object.entries(block)) this.#locals.set(name, { file, raw });
     }
+    const outputs = isBlock(body.output) ? body.output : {};
+    for (const [name, blocks] of Object.entries(outputs)) {
+      const [block] = instances(blocks);
+      if (block !== undefined) this.#outputs.set(name, { file, raw: block.value });
+    }
     const resources = isBlock(body.resource) ? body.resource : {};
     for (const [type, byName] of Object.entries(resources)) {
       if (!isBlock(byName)) continue;
@@ -98,9 +105,15 @@ export class TerraformConfig implements Scope {
     }
   }
 
-  /** Every `resource "<type>" ...` block, in file order. */
-  resources(type: string): ResourceBlock[] {
+  /** Every `resource "<type>" ...` block, in file order; every resource block when no type is given. */
+  resources(type?: string): ResourceBlock[] {
+    if (type === undefined) return [...this.#resources];
     return this.#resources.filter((resource) => resource.address.startsWith(`${type}.`));
+  }
+
+  /** An output's value expression as hcl2json wrote it, and its file; undefined when the root has no such output. */
+  output(name: string): { readonly file: string; readonly raw: unknown } | undefined {
+    return this.#outputs.get(name);
   }
 
   /** An hcl2json argument value of a block in `file`, evaluated. */
@@ -136,4 +149,73 @@ export class TerraformConfig implements Scope {
     }
     return value;
   }
+}
+
+/** What one resource's `lifecycle { ignore_changes }` names: `all`, or a list of attribute paths. */
+export interface IgnoreChanges {
+  readonly resource: string;
+  readonly file: string;
+  readonly ignored: 'all' | readonly AttributePath[];
+}
+
+/** The expression inside hcl2json's "${...}" wrapper (a bare traversal such as desired_count stays as it is). */
+function unwrap(expression: string): string {
+  const match = /^\$\{([\s\S]*)\}$/.exec(expression.trim());
+  return (match?.[1] ?? expression).trim();
+}
+
+/**
+ * An ignore_changes entry as an attribute path: desired_count, tags["Owner"], tags.Owner, load_balancer[0].x.
+ * Undefined for anything else, which is then simply not ignored (the change stays reported as drift).
+ */
+export function parseTraversal(expression: string): AttributePath | undefined {
+  const text = unwrap(expression);
+  const path: Array<string | number> = [];
+  const step = /(?:^|\.)([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]/y;
+  while (step.lastIndex < text.length) {
+    const start = step.lastIndex;
+    const match = step.exec(text);
+    if (match === null || (start === 0 && match[1] === undefined)) return undefined;
+    if (match[1] !== undefined) path.push(match[1]);
+    else if (match[2] !== undefined) path.push(Number(match[2]));
+    else path.push(JSON.parse(`"${match[3] ?? ''}"`) as string);
+  }
+  return path.length === 0 ? undefined : path;
+}
+
+/** Every root resource's ignore_changes list, keyed by "type.name". */
+export async function readIgnoreChanges(dir: string): Promise<Map<string, IgnoreChanges>> {
+  const config = await TerraformConfig.read(dir);
+  const found = new Map<string, IgnoreChanges>();
+  for (const resource of config.resources()) {
+    const file = basename(resource.file);
+    for (const lifecycle of instances(resource.body.lifecycle)) {
+      const raw = lifecycle.ignore_changes;
+      if (typeof raw === 'string' && unwrap(raw) === 'all') {
+        found.set(resource.address, { resource: resource.address, file, ignored: 'all' });
+      } else if (Array.isArray(raw)) {
+        const paths: AttributePath[] = [];
+        for (const entry of raw) {
+          const path = typeof entry === 'string' ? parseTraversal(entry) : undefined;
+          if (path !== undefined) paths.push(path);
+        }
+        found.set(resource.address, { resource: resource.address, file, ignored: paths });
+      }
+    }
+  }
+  return found;
+}
+
+/** The managed resources (and modules) an output's value refers to, as -target addresses; undefined: no such output. */
+export async function outputTargets(dir: string, outputName: string): Promise<string[] | undefined> {
+  const output = (await TerraformConfig.read(dir)).output(outputName);
+  if (output === undefined) return undefined;
+  if (typeof output.raw !== 'string') return [];
+  const targets = new Set<string>();
+  for (const reference of await getReferencesInExpression(output.file, output.raw)) {
+    const [first, second] = reference.value.split('.');
+    if (first === undefined || second === undefined) continue;
+    if (first === 'module' || /^[a-z][a-z0-9]*_[a-z0-9_]+$/.test(first)) targets.add(`${first}.${second}`);
+  }
+  return [...targets];
 }

@@ -1,12 +1,15 @@
 // Facts about a Terraform root read from its files: how to init it, whether it uses AWS, whether it takes image_tag.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExitError } from './errors.ts';
 import type { InitOptions, OutputValue } from './terraform.ts';
-import { stringOutput } from './terraform.ts';
+import { createTerraform, stringOutput } from './terraform.ts';
 
 export const BACKEND_CONFIG_FILE = 'backend.hcl';
 export const BACKEND_CONFIG_EXAMPLE = 'backend.hcl.example';
+/** The bootstrap root inside the main one (terraform/bootstrap); its backend_hcl output is backend.hcl's contents. */
+const BOOTSTRAP_DIR = 'bootstrap';
+const BACKEND_OUTPUT = 'backend_hcl';
 
 function configurationText(dir: string): string {
   if (!existsSync(dir)) throw new ExitError(1, `Terraform directory ${dir} does not exist; pass --terraform-dir <root module>`);
@@ -24,19 +27,42 @@ export function checkRoot(dir: string): void {
 }
 
 /**
- * backend.hcl present: partial backend configuration from it. Absent but an example exists: the root has a
- * remote backend that is not configured yet, so stop and say how. Neither: the root's own (local) backend.
+ * present: backend.hcl holds the partial backend configuration. missing: the root has a remote backend that is not
+ * configured yet (an example exists, backend.hcl does not). none: the root's own (local) backend.
  */
+export function backendStatus(dir: string): 'present' | 'missing' | 'none' {
+  if (existsSync(join(dir, BACKEND_CONFIG_FILE))) return 'present';
+  return existsSync(join(dir, BACKEND_CONFIG_EXAMPLE)) ? 'missing' : 'none';
+}
+
+/** One line: which file is missing, the flag that writes it, and the command that does the same by hand. */
+export function missingBackendMessage(dir: string): string {
+  const bootstrap = join(dir, BOOTSTRAP_DIR);
+  return `${join(dir, BACKEND_CONFIG_FILE)} not found; write it from the bootstrap's ${BACKEND_OUTPUT} output with --backend-from-bootstrap, or run: terraform -chdir=${bootstrap} output -raw ${BACKEND_OUTPUT} > ${join(dir, BACKEND_CONFIG_FILE)}`;
+}
+
+/** How to init: with backend.hcl when present, stopping with the fix when it is missing, else the root's own backend. */
 export function backendFor(dir: string): InitOptions['backend'] {
+  const status = backendStatus(dir);
+  if (status === 'missing') throw new ExitError(1, missingBackendMessage(dir));
+  return status === 'present' ? { configFile: join(dir, BACKEND_CONFIG_FILE) } : 'default';
+}
+
+/** --backend-from-bootstrap: writes <dir>/backend.hcl from the bootstrap state's backend_hcl output; never overwrites. */
+export async function writeBackendFromBootstrap(dir: string, note: (line: string) => void): Promise<void> {
   const configFile = join(dir, BACKEND_CONFIG_FILE);
-  if (existsSync(configFile)) return { configFile };
-  if (existsSync(join(dir, BACKEND_CONFIG_EXAMPLE))) {
-    throw new ExitError(
-      1,
-      `${configFile} not found; copy ${join(dir, BACKEND_CONFIG_EXAMPLE)} to it and fill in the state bucket (the bootstrap's state_bucket_name output)`,
-    );
+  if (existsSync(configFile)) {
+    note(`${configFile} already exists; left as it is`);
+    return;
   }
-  return 'default';
+  const bootstrap = join(dir, BOOTSTRAP_DIR);
+  if (!existsSync(bootstrap)) throw new ExitError(1, `--backend-from-bootstrap: ${bootstrap} does not exist; the bootstrap root is expected there`);
+  const contents = stringOutput(await createTerraform({ dir: bootstrap, echo: false }).outputJson(), BACKEND_OUTPUT);
+  if (contents === undefined) {
+    throw new ExitError(1, `the state of ${bootstrap} has no ${BACKEND_OUTPUT} output; apply the bootstrap first (README, "Infrastructure")`);
+  }
+  writeFileSync(configFile, contents.endsWith('\n') ? contents : `${contents}\n`, { flag: 'wx' });
+  note(`wrote ${configFile} from the bootstrap's ${BACKEND_OUTPUT} output`);
 }
 
 /** True when the root requires the AWS provider, so Terraform itself will need AWS credentials. */

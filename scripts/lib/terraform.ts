@@ -1,4 +1,4 @@
-// Typed wrapper around the terraform CLI: version, init, plan, show -json, apply <planfile>, output -json.
+// Typed wrapper around the terraform CLI: init, plan, show -json, apply <planfile>, output -json.
 import { isAbsolute, resolve } from 'node:path';
 import { ExitError } from './errors.ts';
 import { expectExit, runProcess, type Runner, type ToolDescription } from './process.ts';
@@ -32,6 +32,8 @@ export interface PlanOptions {
   readonly vars?: ReadonlyArray<readonly [string, string]>;
   readonly varFiles?: readonly string[];
   readonly refreshOnly?: boolean;
+  /** `-target=<address>` for each: plan only these resources and what they depend on. */
+  readonly targets?: readonly string[];
 }
 
 /** `-detailed-exitcode`: 0 means nothing to do, 2 means changes (for refresh-only: drift). */
@@ -44,7 +46,6 @@ export interface OutputValue {
 }
 
 export interface Terraform {
-  version(): Promise<string>;
   init(options: InitOptions): Promise<void>;
   plan(options: PlanOptions): Promise<PlanOutcome>;
   showJson(planFile: string): Promise<unknown>;
@@ -88,13 +89,6 @@ export function createTerraform(options: TerraformOptions): Terraform {
   const quiet = { cwd: options.dir, env } as const;
 
   return {
-    async version() {
-      const result = expectExit(await run('terraform', ['version', '-json'], quiet), TERRAFORM, 'terraform version');
-      const parsed = parseJson(result.stdout, 'terraform version -json') as { terraform_version?: unknown };
-      if (typeof parsed.terraform_version !== 'string') throw new ExitError(1, 'terraform version -json has no terraform_version');
-      return parsed.terraform_version;
-    },
-
     async init(init) {
       const args = ['init', '-input=false', ...colorFlags];
       if (init.backend === false) args.push('-backend=false');
@@ -108,6 +102,7 @@ export function createTerraform(options: TerraformOptions): Terraform {
       if (plan.refreshOnly === true) args.push('-refresh-only');
       for (const file of plan.varFiles ?? []) args.push(`-var-file=${absolute(file)}`);
       for (const [name, value] of plan.vars ?? []) args.push('-var', `${name}=${value}`);
+      for (const target of plan.targets ?? []) args.push(`-target=${target}`);
       args.push(`-out=${absolute(plan.out)}`);
       const { code } = expectExit(await run('terraform', args, live), TERRAFORM, 'terraform plan', [0, 2], { echoed: live.echo });
       return code === 2 ? { kind: 'changes' } : { kind: 'no-changes' };

@@ -189,3 +189,16 @@ run "fargate_zones_in_a_restricted_region" {
     error_message = "In us-west-1 only usw1-az1 and usw1-az3 run Fargate."
   }
 }
+
+run "longer_rollback_window" {
+  command = plan
+
+  variables {
+    ecr_keep_tagged_images = 100
+  }
+
+  assert {
+    condition     = jsondecode(aws_ecr_lifecycle_policy.this.policy).rules[1].selection.countNumber == 100 && jsondecode(aws_ecr_lifecycle_policy.this.policy).rules[1].description == "Keep the 100 most recent tagged images"
+    error_message = "ecr_keep_tagged_images sets how many tagged images the lifecycle policy keeps."
+  }
+}

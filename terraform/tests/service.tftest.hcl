@@ -72,6 +72,10 @@ run "defaults_two_tasks_behind_http_alb" {
     error_message = "The default CPU architecture must be X86_64."
   }
   assert {
+    condition     = aws_ecs_task_definition.this.skip_destroy
+    error_message = "Earlier task definition revisions must stay ACTIVE (skip_destroy) for the circuit breaker and rollbacks."
+  }
+  assert {
     condition     = length(jsondecode(aws_ecs_task_definition.this.container_definitions)) == 1
     error_message = "The task must have exactly one container."
   }
@@ -248,6 +252,10 @@ run "defaults_two_tasks_behind_http_alb" {
   assert {
     condition     = length(jsondecode(aws_ecr_lifecycle_policy.this.policy).rules) == 2
     error_message = "The ECR lifecycle policy must have the two rules (untagged 7 days, keep 30 tagged)."
+  }
+  assert {
+    condition     = jsondecode(aws_ecr_lifecycle_policy.this.policy).rules[1].selection.countNumber == 30
+    error_message = "By default the 30 most recent tagged images stay (the rollback window)."
   }
 
   # Cluster, scaling, logs

@@ -136,3 +136,13 @@ run "rejects_a_default_vpc_with_one_subnet" {
 
   expect_failures = [aws_lb.this]
 }
+
+run "rejects_a_rollback_window_without_an_image_to_roll_back_to" {
+  command = plan
+
+  variables {
+    ecr_keep_tagged_images = 1
+  }
+
+  expect_failures = [var.ecr_keep_tagged_images]
+}

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import type { TestContext } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { securityHeaders } from '../../lib/security-headers.ts';
 import { runProcess } from '../../scripts/lib/process.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -87,4 +88,21 @@ export async function listen(t: TestContext, handler: (req: IncomingMessage, res
   t.after(() => new Promise<void>((resolveClose) => server.close(() => resolveClose())));
   const { port } = server.address() as AddressInfo;
   return { server, url: `http://127.0.0.1:${port}` };
+}
+
+/**
+ * The "ALB" in front of the deployed service: answers / and /health like the service does, with its security headers,
+ * reporting as commit whatever `commit()` says the running tasks are (so a deploy's health wait sees what it applied).
+ */
+export async function startAlb(t: TestContext, commit: () => string): Promise<string> {
+  const { url } = await listen(t, (req, res) => {
+    for (const [name, value] of securityHeaders()) res.setHeader(name, value);
+    res.setHeader('content-type', 'application/json');
+    if (req.url === '/health') {
+      res.end(JSON.stringify({ status: 'ok', version: '1.0.0', commit: commit() }));
+      return;
+    }
+    res.end(JSON.stringify({ message: 'Hello, World' }));
+  });
+  return url;
 }

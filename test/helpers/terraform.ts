@@ -1,6 +1,6 @@
 // Test helper: finds terraform and the offline provider mirror, copies terraform/ to a temp dir, runs terraform with argument arrays.
 import { spawn } from 'node:child_process';
-import { accessSync, constants, cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { accessSync, constants, cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -70,6 +70,15 @@ export function missingPrerequisites(): string[] {
     missing.push(`provider mirror ${path.join(dir, PROVIDER_SOURCE, lockedProviderVersion(), platformDir())} (set TF_PLUGIN_DIR)`);
   }
   return missing;
+}
+
+/**
+ * Writes a Terraform CLI configuration that installs providers from the offline mirror only: what a CI runner's
+ * plugin cache gives a command run without --plugin-dir (a plain `terraform init`). Returns the file.
+ */
+export function writeMirrorCliConfig(file: string, pluginDir: string): string {
+  writeFileSync(file, `disable_checkpoint = true\nprovider_installation {\n  filesystem_mirror {\n    path = ${JSON.stringify(pluginDir)}\n  }\n}\n`);
+  return file;
 }
 
 /** Copies terraform/ (without .terraform/ dirs or state) to a fresh temp dir, so runs never write into the repo. */
