@@ -1,6 +1,7 @@
 // Turns the environment into one typed, frozen configuration, or a list of every problem found.
 import { isIP } from 'node:net';
 import { isValidHost } from './host.ts';
+import { IMAGE_TAG_FORM, IMAGE_TAG_PATTERN } from './image-tag.ts';
 import { parseCidrList } from './ip.ts';
 import { DEFAULT_HSTS_MAX_AGE } from './security-headers.ts';
 
@@ -204,7 +205,8 @@ export function loadConfig(env: Env, defaultVersion: string): Config {
     host: readHost(reader),
     nodeEnv: reader.oneOf('NODE_ENV', NODE_ENVS, 'development'),
     appVersion: reader.matching('APP_VERSION', VERSION_PATTERN, versionForm) ?? defaultVersion,
-    appCommit: reader.matching('APP_COMMIT', VERSION_PATTERN, versionForm),
+    // The image tag the task runs (terraform/ecs.tf), so it follows the image tag rule.
+    appCommit: reader.matching('APP_COMMIT', IMAGE_TAG_PATTERN, IMAGE_TAG_FORM),
     logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     shutdownTimeoutMs: reader.integer('SHUTDOWN_TIMEOUT_MS', DEFAULT_SHUTDOWN_TIMEOUT_MS, 0, 600_000),
     hstsMaxAge: reader.integer('HSTS_MAX_AGE', DEFAULT_HSTS_MAX_AGE, 0, 2_147_483_647),

@@ -179,7 +179,7 @@ variable "image_tag" {
   type        = string
 
   validation {
-    # ECR tag characters, and the 64-character limit of the service's APP_VERSION.
+    # The rule of lib/image-tag.ts, which --image-tag and APP_COMMIT follow too (test/image-tag.test.ts checks all three).
     condition     = can(regex("^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$", var.image_tag)) && var.image_tag != "latest"
     error_message = "image_tag must be 1-64 characters of A-Z a-z 0-9 . _ -, start with a letter or digit, and not be 'latest' (tags are immutable; deploy a commit SHA)."
   }

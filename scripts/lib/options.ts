@@ -1,6 +1,7 @@
 // Flag checks shared by the commands: --format, --var-file, --terraform-dir, --backend-from-bootstrap and positive numbers.
 import { existsSync } from 'node:fs';
 import type { ParseArgsConfig } from 'node:util';
+import { IMAGE_TAG_FORM, isImageTag } from '../../lib/image-tag.ts';
 import { UsageError } from './errors.ts';
 import { FORMATS, type Format } from './plan-render.ts';
 
@@ -20,12 +21,10 @@ export function checkVarFiles(files: readonly string[] | undefined): string[] {
   return checked;
 }
 
-/** ECR tag rules: 1-128 of [A-Za-z0-9_.-], not starting with . or - (the root narrows this further). */
+/** The rule the Terraform root's image_tag validation enforces, so a bad tag stops here rather than at plan. */
 export function checkImageTag(tag: string | undefined): string | undefined {
   if (tag === undefined) return undefined;
-  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) {
-    throw new UsageError(`--image-tag ${JSON.stringify(tag)} is not a valid image tag (letters, digits, _ . -, e.g. a git commit SHA)`);
-  }
+  if (!isImageTag(tag)) throw new UsageError(`--image-tag ${JSON.stringify(tag)} is not a valid image tag: expected ${IMAGE_TAG_FORM}`);
   return tag;
 }
 
