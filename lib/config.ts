@@ -1,6 +1,6 @@
 // Turns the environment into one typed, frozen configuration, or a list of every problem found.
 import { isIP } from 'node:net';
-import { isValidHost } from './host.ts';
+import { isHostname, isValidHost } from './host.ts';
 import { IMAGE_TAG_FORM, IMAGE_TAG_PATTERN } from './image-tag.ts';
 import { parseCidrList } from './ip.ts';
 import { DEFAULT_HSTS_MAX_AGE } from './security-headers.ts';
@@ -51,7 +51,6 @@ export class ConfigError extends Error {
 /** Under the 30 s ECS stopTimeout, so the service finishes before ECS sends SIGKILL. */
 const DEFAULT_SHUTDOWN_TIMEOUT_MS = 25_000;
 const VERSION_PATTERN = /^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$/;
-const HOSTNAME_PATTERN = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 type Env = Readonly<Record<string, string | undefined>>;
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -121,7 +120,7 @@ export class EnvReader {
 function readHost(reader: EnvReader): string {
   const value = reader.raw('HOST');
   if (value === undefined) return '0.0.0.0';
-  if (isIP(value) === 0 && !HOSTNAME_PATTERN.test(value)) {
+  if (isIP(value) === 0 && !isHostname(value)) {
     reader.problem('HOST', value, 'an IPv4/IPv6 address or a hostname, e.g. 0.0.0.0 or ::');
     return '0.0.0.0';
   }

@@ -1,7 +1,12 @@
 // Validates a Host header value (RFC 9110 §7.2): a DNS name, an IPv4 address or a bracketed IPv6 address, with an optional port.
 import { isIP } from 'node:net';
 
-const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** A DNS host name without a trailing dot (RFC 1123: labels of 1-63 letters, digits and inner hyphens; 253 in all). */
+export function isHostname(name: string): boolean {
+  return HOSTNAME.test(name);
+}
 
 function validPort(text: string): boolean {
   if (!/^\d{1,5}$/.test(text)) return false;
@@ -20,5 +25,6 @@ export function isValidHost(value: string): boolean {
   const colon = value.lastIndexOf(':');
   const name = colon === -1 ? value : value.slice(0, colon);
   if (colon !== -1 && !validPort(value.slice(colon + 1))) return false;
-  return HOSTNAME.test(name) || isIP(name) === 4;
+  // A fully qualified name may end in a dot (example.com.), which names the same host.
+  return isHostname(name.endsWith('.') ? name.slice(0, -1) : name) || isIP(name) === 4;
 }

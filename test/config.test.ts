@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../lib/config.ts';
+import { isHostname, isValidHost } from '../lib/host.ts';
 import { readPackageInfo } from '../lib/package-info.ts';
 import { NodeProcess } from './helpers/http.ts';
 
@@ -106,6 +107,46 @@ describe('loadConfig', () => {
       assert.throws(() => loadConfig({ [name]: value }, '1.0.0'), ConfigError);
     });
   }
+});
+
+describe('HOST and the Host header check share one host name rule', () => {
+  const hostAccepts = (value: string): boolean => {
+    try {
+      return loadConfig({ HOST: value }, '1.0.0').host === value;
+    } catch (error) {
+      if (error instanceof ConfigError) return false;
+      throw error;
+    }
+  };
+  const NAMES: ReadonlyArray<readonly [string, boolean]> = [
+    ['localhost', true],
+    ['example.com', true],
+    ['a-b.c', true],
+    ['xn--bcher-kva.example', true],
+    [`${'a'.repeat(63)}.com`, true],
+    [`${'a.'.repeat(126)}a`, true],
+    [`${'a'.repeat(64)}.com`, false],
+    [`${'a.'.repeat(126)}ab`, false],
+    ['-bad.com', false],
+    ['bad-.com', false],
+    ['a..b', false],
+    ['under_score.com', false],
+    ['exa mple.com', false],
+    ['bücher.example', false],
+  ];
+  for (const [name, accepted] of NAMES) {
+    test(`${JSON.stringify(name.length > 30 ? `${name.slice(0, 12)}… (${name.length} characters)` : name)} is ${accepted ? 'accepted' : 'refused'} by both`, () => {
+      assert.equal(isHostname(name), accepted, 'isHostname');
+      assert.equal(hostAccepts(name), accepted, 'HOST');
+      assert.equal(isValidHost(name), accepted, 'Host header');
+      assert.equal(isValidHost(`${name}:8080`), accepted, 'Host header with a port');
+    });
+  }
+
+  test('only the Host header takes a fully qualified name with its trailing dot; HOST wants the plain name', () => {
+    assert.equal(isValidHost('example.com.'), true);
+    assert.equal(hostAccepts('example.com.'), false);
+  });
 });
 
 describe('server start-up with a bad environment', () => {
