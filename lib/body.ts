@@ -29,13 +29,16 @@ export function problemBody(status: number, detail: string, type?: string, exten
   return body(Buffer.from(JSON.stringify(document)), PROBLEM_TYPE);
 }
 
+/** The largest request body read (the routes take none); a longer one is answered 413 without being buffered. */
+export const MAX_BODY_BYTES = 1024;
+
 /** The constant problem documents, built once. */
 export const PROBLEMS = {
   badRequest: problemBody(400, 'The request could not be parsed.'),
   missingHost: problemBody(400, 'HTTP/1.1 requests must carry a Host header.'),
   notFound: problemBody(404, 'There is no resource at this path.'),
   requestTimeout: problemBody(408, 'The request was not received in time.'),
-  payloadTooLarge: problemBody(413, 'Request bodies are limited to 1024 bytes.'),
+  payloadTooLarge: problemBody(413, `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`),
   headersTooLarge: problemBody(431, 'The request headers are too large.'),
   internalError: problemBody(500, 'The server failed to answer this request; it has been logged.'),
 } as const;

@@ -1,6 +1,7 @@
 // Routes, methods, bodies and the full security header block on every status, over real sockets.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { MAX_BODY_BYTES } from '../lib/body.ts';
 import { rawExchange, request, startService, type Reply, type TestService } from './helpers/http.ts';
 
 /** Written out here, not imported, so a change to the module is a test failure. */
@@ -173,6 +174,14 @@ describe('errors', () => {
     assert.equal(reply.headers.connection, 'close');
     assert.equal(reply.headers['content-type'], 'application/problem+json; charset=utf-8');
     assertSecurityHeaders(reply, '413');
+  });
+
+  test('the 413 states the limit the server enforces: a body of MAX_BODY_BYTES is read, one byte more is refused', async () => {
+    const atLimit = `GET / HTTP/1.1\r\nHost: x\r\nContent-Length: ${MAX_BODY_BYTES}\r\nConnection: close\r\n\r\n${'x'.repeat(MAX_BODY_BYTES)}`;
+    assert.match(await rawExchange(service.port, atLimit), /^HTTP\/1\.1 200 /);
+    const over = await request(service.port, { method: 'POST', body: 'x'.repeat(MAX_BODY_BYTES + 1) });
+    assert.equal(over.status, 413);
+    assert.equal((JSON.parse(over.body) as { detail: string }).detail, `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`);
   });
 
   test('a chunked body over 1 KiB gets 413 without being buffered, and the connection is closed', async () => {
