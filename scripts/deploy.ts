@@ -1,7 +1,8 @@
 // `npm run deploy`: pre-flight, build + push the image, plan (or verify a saved plan), confirm, apply, wait for health, smoke.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readPackageJson } from '../lib/package-info.ts';
 import { isEntryPoint, parseCommandArgs, runCli } from './lib/cli.ts';
 import { canPrompt, confirm } from './lib/confirm.ts';
 import { parseEcrRepositoryUrl, regionFor } from './lib/ecr.ts';
@@ -117,9 +118,13 @@ function platformFor(outputs: Record<string, OutputValue>, requested: string | u
   return stringOutput(outputs, 'cpu_architecture') === 'ARM64' ? 'linux/arm64' : DEFAULT_PLATFORM;
 }
 
+/** The image's version label: package.json's version, which the service also reports; without one it would not start. */
 function packageVersion(root: string): string {
-  const parsed = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: unknown };
-  return typeof parsed.version === 'string' ? parsed.version : '0.0.0';
+  try {
+    return readPackageJson(join(root, 'package.json')).version;
+  } catch (error) {
+    throw new ExitError(1, `cannot build: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /** The commit to build, refusing a tree with uncommitted changes (the image would not match it) unless --allow-dirty. */

@@ -1,9 +1,12 @@
 // Configuration parsing: defaults, every accepted form, and every problem reported at once with exit code 2.
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../lib/config.ts';
 import { isHostname, isValidHost } from '../lib/host.ts';
-import { readPackageInfo } from '../lib/package-info.ts';
+import { readPackageInfo, readPackageJson } from '../lib/package-info.ts';
 import { NodeProcess } from './helpers/http.ts';
 
 describe('loadConfig', () => {
@@ -38,6 +41,18 @@ describe('loadConfig', () => {
 
   test('the default version is the one in package.json', () => {
     assert.equal(readPackageInfo().version, '1.0.0');
+  });
+
+  test('package.json is read by one parser: from a given file (the deploy) or the nearest one above (the service)', (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'package-info-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    mkdirSync(join(dir, 'dist', 'scripts'), { recursive: true });
+    writeFileSync(join(dir, 'package.json'), '{"name":"svc","version":"2.0.1"}');
+    assert.deepEqual(readPackageJson(join(dir, 'package.json')), { name: 'svc', version: '2.0.1' });
+    assert.deepEqual(readPackageInfo(join(dir, 'dist', 'scripts')), { name: 'svc', version: '2.0.1' });
+    writeFileSync(join(dir, 'package.json'), '{"name":"svc"}');
+    assert.throws(() => readPackageJson(join(dir, 'package.json')), { message: `${join(dir, 'package.json')} has no string "name" and "version"` });
+    assert.throws(() => readPackageInfo(join(dir, 'dist')), { message: `${join(dir, 'package.json')} has no string "name" and "version"` });
   });
 
   test('reads every variable', () => {
