@@ -17,7 +17,7 @@ import { renderText, shouldColour } from './lib/plan-render.ts';
 import { readyTerraform, savePlan } from './lib/planning.ts';
 import { printSmokeResults, runSmokeChecks } from './lib/smoke-checks.ts';
 import { outputTargets } from './lib/terraform-config.ts';
-import { stringOutput, type OutputValue, type Terraform } from './lib/terraform.ts';
+import { MINIMUM_TERRAFORM_VERSION, stringOutput, type OutputValue, type Terraform } from './lib/terraform.ts';
 
 /** A rolling ECS deploy: new tasks start, pass ALB health checks, then old ones drain; 15 min covers a slow one. */
 const DEFAULT_HEALTH_TIMEOUT_S = 900;
@@ -29,7 +29,7 @@ const REGISTRY_OUTPUT = 'ecr_repository_url';
 
 const USAGE = `Usage: npm run deploy -- [options]
 
-1. pre-flight, every blocker on its own line: terraform >= 1.11; docker and the aws CLI when building;
+1. pre-flight, every blocker on its own line: terraform >= ${MINIMUM_TERRAFORM_VERSION}; docker and the aws CLI when building;
    AWS credentials when building or when the Terraform root uses the aws provider; backend.hcl;
 2. unless --skip-build, --image-tag or --plan-file: build the image tagged with the git commit (a dirty
    tree is refused unless --allow-dirty), log in to ECR, push. On a first deploy (no ecr_repository_url

@@ -3,6 +3,7 @@ import { isEntryPoint, parseCommandArgs, runCli } from './lib/cli.ts';
 import { DEFAULT_TERRAFORM_DIR, parseFormat, TERRAFORM_FLAGS, terraformTarget, type TerraformTarget } from './lib/options.ts';
 import { readyTerraform, savePlan, type SavedPlan } from './lib/planning.ts';
 import { renderMarkdown, renderText, shouldColour, type Format } from './lib/plan-render.ts';
+import { MINIMUM_TERRAFORM_VERSION } from './lib/terraform.ts';
 
 const USAGE = `Usage: npm run plan -- [options]
 
@@ -20,7 +21,7 @@ Options:
   --backend-from-bootstrap  write a missing <dir>/backend.hcl from <dir>/bootstrap's backend_hcl output
   -h, --help              show this help
 
-Pre-flight: terraform >= 1.11, AWS credentials when the root uses the aws provider, backend.hcl; every
+Pre-flight: terraform >= ${MINIMUM_TERRAFORM_VERSION}, AWS credentials when the root uses the aws provider, backend.hcl; every
 blocker is listed on its own line.
 
 Exit status: 0 no changes, 2 changes present, 1 error, 64 bad usage (as terraform plan -detailed-exitcode).

@@ -1,6 +1,7 @@
 # Terraform and provider versions. Keep the aws constraint identical to the `constraints` line in .terraform.lock.hcl.
 terraform {
-  # 1.11: S3-native state locking (use_lockfile) is GA and `override_during` exists for the tests.
+  # 1.11: S3-native state locking (use_lockfile) is GA and `override_during` exists for the tests. The scripts'
+  # pre-flight checks the same minimum (MINIMUM_TERRAFORM in scripts/lib/terraform.ts; a test keeps them equal).
   required_version = ">= 1.11"
 
   required_providers {

@@ -3,7 +3,7 @@ import { ExitError } from './errors.ts';
 import { AWS_CLI, DOCKER } from './image.ts';
 import { runProcess, type RunResult, type Runner } from './process.ts';
 import { backendStatus, missingBackendMessage } from './terraform-root.ts';
-import { isSupportedVersion, MINIMUM_TERRAFORM } from './terraform.ts';
+import { isSupportedVersion, MINIMUM_TERRAFORM_VERSION, TERRAFORM } from './terraform.ts';
 
 export interface PreflightOptions {
   /** docker and the aws CLI are needed to build and push. */
@@ -33,12 +33,11 @@ export async function preflight(options: PreflightOptions): Promise<string[]> {
   const failures: string[] = [];
 
   const terraform = await run('terraform', ['version', '-json'], quiet);
-  const minimum = `${MINIMUM_TERRAFORM.major}.${MINIMUM_TERRAFORM.minor}`;
-  if (terraform.kind === 'not-found') failures.push(`terraform not found on PATH; install Terraform >= ${minimum}`);
-  else if (terraform.kind !== 'exited' || terraform.code !== 0) failures.push(`terraform version failed (${lastLine(terraform)}); reinstall Terraform >= ${minimum}`);
+  if (terraform.kind === 'not-found') failures.push(`terraform not found on PATH; ${TERRAFORM.installHint}`);
+  else if (terraform.kind !== 'exited' || terraform.code !== 0) failures.push(`terraform version failed (${lastLine(terraform)}); reinstall Terraform >= ${MINIMUM_TERRAFORM_VERSION}`);
   else {
     const version = /"terraform_version"\s*:\s*"([^"]+)"/.exec(terraform.stdout)?.[1] ?? 'unknown';
-    if (!isSupportedVersion(version)) failures.push(`terraform ${version} is too old; install Terraform >= ${minimum}`);
+    if (!isSupportedVersion(version)) failures.push(`terraform ${version} is too old; ${TERRAFORM.installHint}`);
   }
 
   if (options.building) {

@@ -3,9 +3,14 @@ import { isAbsolute, resolve } from 'node:path';
 import { ExitError } from './errors.ts';
 import { expectExit, runProcess, type Runner, type ToolDescription } from './process.ts';
 
-export const TERRAFORM: ToolDescription = { program: 'terraform', installHint: 'install Terraform >= 1.11' };
-/** S3-native state locking (use_lockfile) is GA from 1.11; the root's versions.tf requires it too. */
+/**
+ * S3-native state locking (use_lockfile) is GA from 1.11. The one place the minimum is written in code: the
+ * required_version of terraform/ and terraform/bootstrap/ must say the same (test/terraform-version.test.ts).
+ */
 export const MINIMUM_TERRAFORM = { major: 1, minor: 11 } as const;
+/** "1.11", as messages and required_version write it. */
+export const MINIMUM_TERRAFORM_VERSION = `${MINIMUM_TERRAFORM.major}.${MINIMUM_TERRAFORM.minor}`;
+export const TERRAFORM: ToolDescription = { program: 'terraform', installHint: `install Terraform >= ${MINIMUM_TERRAFORM_VERSION}` };
 /** How long plan/apply wait for another run's state lock before failing. */
 const LOCK_TIMEOUT = '5m';
 

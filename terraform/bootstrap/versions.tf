@@ -1,5 +1,6 @@
 # Terraform and provider versions of the bootstrap root (same constraint and lock file as the main root).
 terraform {
+  # The main root's minimum (see ../versions.tf).
   required_version = ">= 1.11"
 
   required_providers {

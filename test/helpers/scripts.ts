@@ -10,6 +10,7 @@ import type { TestContext } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { securityHeaders } from '../../lib/security-headers.ts';
 import { runProcess } from '../../scripts/lib/process.ts';
+import { TERRAFORM } from '../../scripts/lib/terraform.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const FIXTURES = join(REPO_ROOT, 'test', 'fixtures');
@@ -22,7 +23,7 @@ const SCRIPT_TIMEOUT_MS = 120_000;
 /** The reason to skip when terraform is missing, or undefined when it runs. */
 export function terraformMissing(): string | undefined {
   const result = spawnSync('terraform', ['version'], { encoding: 'utf8' });
-  return result.status === 0 ? undefined : 'terraform binary missing: install Terraform >= 1.11 on PATH to run this test';
+  return result.status === 0 ? undefined : `terraform binary missing: ${TERRAFORM.installHint} on PATH to run this test`;
 }
 
 /** A private copy of a fixture root in a temp dir, removed after the test: no state or plan lands in the repo. */
