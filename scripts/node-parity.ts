@@ -6,8 +6,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
-import { nodeVersionOf, readDockerfile } from '../test/helpers/dockerfile.ts';
 import { cacheHome } from './lib/cache.ts';
+import { nodeVersionOf, readDockerfile } from './lib/dockerfile.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const EXIT_SETUP_FAILED = 2;

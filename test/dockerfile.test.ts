@@ -7,13 +7,13 @@ import {
   EXACT_NODE_ALPINE_IMAGE,
   baseImageOf,
   nodeVersionOf,
-  parseDockerIgnore,
   readDockerfile,
   runtimeStage,
   type ParsedDockerfile,
   type Stage,
   type Step,
-} from './helpers/dockerfile.ts';
+} from '../scripts/lib/dockerfile.ts';
+import { parseDockerIgnore } from './helpers/dockerfile.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const DOCKERFILE = join(ROOT, 'Dockerfile');

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, posix, sep } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { findStage, readDockerfile, runtimeStage, type ParsedDockerfile, type Stage } from './helpers/dockerfile.ts';
+import { findStage, readDockerfile, runtimeStage, type ParsedDockerfile, type Stage } from '../scripts/lib/dockerfile.ts';
 import { freePort, request } from './helpers/http.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
