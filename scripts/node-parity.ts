@@ -3,11 +3,11 @@
 // The version comes from the Dockerfile's base tag (the one place it is written), so CI on an older Node still
 // proves the suite on the Node that production runs. The binary is cached outside the repository.
 // Exit codes: npm test's own code (0 pass, 1 fail), 2 when the Node binary cannot be installed or checked.
-import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { cacheHome } from './lib/cache.ts';
 import { nodeVersionOf, readDockerfile } from './lib/dockerfile.ts';
+import { runProcess, startProcess } from './lib/process.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const EXIT_SETUP_FAILED = 2;
@@ -34,18 +34,17 @@ function binaryPackage(): string {
   return `node-${platform}`;
 }
 
-function reportedVersion(nodeBinary: string): string | null {
+async function reportedVersion(nodeBinary: string): Promise<string | null> {
   if (!existsSync(nodeBinary)) return null;
-  const result = spawnSync(nodeBinary, ['--version'], { encoding: 'utf8' });
-  return result.status === 0 ? result.stdout.trim() : null;
+  const result = await runProcess(nodeBinary, ['--version']);
+  return result.kind === 'exited' && result.code === 0 ? result.stdout.trim() : null;
 }
 
-function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, env, stdio: 'inherit' });
-    child.once('error', reject);
-    child.once('close', (code, signal) => resolve(code ?? (signal === null ? 1 : 128)));
-  });
+/** Runs `program` in the repository, its output shown line by line as it comes (on stderr); returns its exit code. */
+async function run(program: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const result = await startProcess(program, args, { cwd: ROOT, env, echo: true, capture: false }).result;
+  if (result.kind === 'not-found') fail(`${program} not found on PATH`);
+  return result.kind === 'exited' ? result.code : 128;
 }
 
 /** Installs node-<platform>-<arch>@version into the cache (npm checks the registry's integrity hash) unless present. */
@@ -53,14 +52,14 @@ async function installNode(version: string): Promise<string> {
   const pkg = binaryPackage();
   const prefix = join(cacheRoot(), `${pkg}-${version}`);
   const nodeBinary = join(prefix, 'node_modules', pkg, 'bin', 'node');
-  if (reportedVersion(nodeBinary) === `v${version}`) return nodeBinary;
+  if ((await reportedVersion(nodeBinary)) === `v${version}`) return nodeBinary;
 
   rmSync(prefix, { recursive: true, force: true });
   process.stderr.write(`node-parity: installing ${pkg}@${version} into ${prefix}\n`);
   const installArgs = ['install', '--prefix', prefix, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--ignore-scripts', `${pkg}@${version}`];
   const code = await run('npm', installArgs, process.env);
   if (code !== 0) fail(`npm install ${pkg}@${version} exited with ${code}`);
-  const installed = reportedVersion(nodeBinary);
+  const installed = await reportedVersion(nodeBinary);
   if (installed !== `v${version}`) fail(`${nodeBinary} reports ${installed ?? 'nothing'}, expected v${version}`);
   return nodeBinary;
 }

@@ -1,8 +1,8 @@
 // Test helper: finds terraform and the offline provider mirror, copies terraform/ to a temp dir, runs terraform with argument arrays.
-import { spawn } from 'node:child_process';
 import { accessSync, constants, cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { runProcess } from '../../scripts/lib/process.ts';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const TERRAFORM_DIR = path.join(REPO_ROOT, 'terraform');
@@ -107,20 +107,14 @@ function terraformEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Runs terraform with an argument array (no shell) in `cwd` and collects its output; `input` is its stdin (console). */
-export function runTerraform(args: readonly string[], cwd: string, input = ''): Promise<TerraformResult> {
+/**
+ * Runs terraform in `cwd` through the scripts' process runner (argument array, no shell) and collects its output;
+ * `input` is its stdin (console). `code` is null when a signal stopped it.
+ */
+export async function runTerraform(args: readonly string[], cwd: string, input = ''): Promise<TerraformResult> {
   const terraform = findTerraform();
-  if (terraform === undefined) return Promise.reject(new Error(missingPrerequisites().join('; ')));
-  return new Promise((resolve, reject) => {
-    const child = spawn(terraform, args, { cwd, env: terraformEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-    child.stdin.end(input);
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      resolve({ code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') });
-    });
-  });
+  if (terraform === undefined) throw new Error(missingPrerequisites().join('; '));
+  const result = await runProcess(terraform, args, { cwd, env: terraformEnv(), input });
+  if (result.kind === 'not-found') throw new Error(`${terraform} could not be started`);
+  return { code: result.kind === 'exited' ? result.code : null, stdout: result.stdout, stderr: result.stderr };
 }
