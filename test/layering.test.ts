@@ -1,4 +1,5 @@
-// Which folder may import which: the service (lib/, server.ts) and the tooling (scripts/) never reach into test/.
+// Which folder may import which: the service (lib/, server.ts) and the tooling (scripts/) never reach into test/,
+// and only the process runner spawns.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -51,6 +52,15 @@ test('lib/ and server.ts import neither test/ nor scripts/ (the image holds only
   const files = [...sourceFiles('lib'), 'server.ts'];
   assert.ok(files.length > 10, `found only ${files.length} files under lib/`);
   assert.deepEqual(violations(files, ['test', 'scripts']), []);
+});
+
+test('scripts/lib/process.ts is the only module of scripts/ and lib/ that spawns processes', () => {
+  const spawning: string[] = [];
+  for (const file of [...sourceFiles('scripts'), ...sourceFiles('lib'), 'server.ts']) {
+    const { importedFiles } = ts.preProcessFile(readFileSync(path.join(ROOT, file), 'utf8'), true, true);
+    if (importedFiles.some((entry) => entry.fileName === 'node:child_process' || entry.fileName === 'child_process')) spawning.push(file);
+  }
+  assert.deepEqual(spawning, [path.join('scripts', 'lib', 'process.ts')]);
 });
 
 test('the scan sees every import form: static, re-export, side-effect and dynamic', () => {
