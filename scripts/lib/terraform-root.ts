@@ -2,6 +2,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExitError } from './errors.ts';
+import { runProcess, type Runner } from './process.ts';
 import type { InitOptions, OutputValue } from './terraform.ts';
 import { createTerraform, stringOutput } from './terraform.ts';
 
@@ -49,7 +50,7 @@ export function backendFor(dir: string): InitOptions['backend'] {
 }
 
 /** --backend-from-bootstrap: writes <dir>/backend.hcl from the bootstrap state's backend_hcl output; never overwrites. */
-export async function writeBackendFromBootstrap(dir: string, note: (line: string) => void): Promise<void> {
+export async function writeBackendFromBootstrap(dir: string, note: (line: string) => void, runner: Runner = runProcess): Promise<void> {
   const configFile = join(dir, BACKEND_CONFIG_FILE);
   if (existsSync(configFile)) {
     note(`${configFile} already exists; left as it is`);
@@ -57,7 +58,7 @@ export async function writeBackendFromBootstrap(dir: string, note: (line: string
   }
   const bootstrap = join(dir, BOOTSTRAP_DIR);
   if (!existsSync(bootstrap)) throw new ExitError(1, `--backend-from-bootstrap: ${bootstrap} does not exist; the bootstrap root is expected there`);
-  const contents = stringOutput(await createTerraform({ dir: bootstrap, echo: false }).outputJson(), BACKEND_OUTPUT);
+  const contents = stringOutput(await createTerraform({ dir: bootstrap, echo: false, runner }).outputJson(), BACKEND_OUTPUT);
   if (contents === undefined) {
     throw new ExitError(1, `the state of ${bootstrap} has no ${BACKEND_OUTPUT} output; apply the bootstrap first (README, "Infrastructure")`);
   }
