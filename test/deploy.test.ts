@@ -1,7 +1,8 @@
 // End to end: npm run deploy against a terraform_data fixture, fake docker/aws on PATH, a loopback server as the ALB.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, existsSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { copyFixture, FAKE_BIN, readToolLog, runScript, scriptEnv, startAlb, tempDir, terraformMissing } from './helpers/scripts.ts';
@@ -32,6 +33,16 @@ function stateOutputs(dir: string): Record<string, { value: unknown }> {
   return (JSON.parse(readFileSync(join(dir, 'terraform.tfstate'), 'utf8')) as { outputs: Record<string, { value: unknown }> }).outputs;
 }
 
+/** Each file in FAKE_BIN with its modification time and a hash of its contents. */
+function fakeToolsState(): Record<string, string> {
+  const state: Record<string, string> = {};
+  for (const name of readdirSync(FAKE_BIN).sort()) {
+    const file = join(FAKE_BIN, name);
+    state[name] = `${statSync(file).mtimeMs} ${createHash('sha256').update(readFileSync(file)).digest('hex')}`;
+  }
+  return state;
+}
+
 function git(cwd: string, ...args: string[]): string {
   const result = spawnSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', ...args], { cwd, encoding: 'utf8' });
   assert.equal(result.status, 0, result.stderr);
@@ -44,6 +55,7 @@ test('npm run deploy against a terraform_data root', async (t) => {
     t.skip(missing);
     return;
   }
+  const fakeToolsBefore = fakeToolsState();
   const dir = copyFixture(t, 'tf-deploy');
   const alb = await startStateAlb(t, dir);
   const varFile = join(dir, 'test.tfvars');
@@ -191,6 +203,5 @@ test('npm run deploy against a terraform_data root', async (t) => {
     assert.match(bad.stderr, /--image-tag cannot be combined with --plan-file/);
   });
 
-  // FAKE_BIN stays untouched by the tests: the fakes only append to the per-test log.
-  assert.ok(existsSync(join(FAKE_BIN, 'docker')));
+  assert.deepEqual(fakeToolsState(), fakeToolsBefore, 'the fakes only append to the per-test log: nothing in FAKE_BIN is added, removed or rewritten');
 });
