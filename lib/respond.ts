@@ -2,7 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Body } from './body.ts';
 import { appendHeaders, type Exchange } from './exchange.ts';
-import type { Logger } from './log.ts';
+import { accessMembers, type Logger } from './log.ts';
 
 /** Whether the service is draining for shutdown; read on every response. */
 export interface ServiceState {
@@ -49,10 +49,6 @@ export class Responder {
     const traceId = exchange.req.headers['x-amzn-trace-id'];
     // The Web Crypto global: importing node:crypto instead loads 17 internal modules at start-up (the bench's cold start).
     const requestId = typeof traceId === 'string' && traceId !== '' ? traceId.slice(0, MAX_REQUEST_ID_LENGTH) : crypto.randomUUID();
-    this.#log.access(
-      `"method":${JSON.stringify(exchange.method)},"path":${JSON.stringify(exchange.path)},"status":${status},` +
-        `"duration_ms":${durationMs},"client":${JSON.stringify(exchange.client)},` +
-        `"request_id":${JSON.stringify(requestId)},"bytes":${bytes}`,
-    );
+    this.#log.access(accessMembers(exchange.method, exchange.path, status, durationMs, exchange.client, requestId, bytes));
   }
 }
