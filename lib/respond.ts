@@ -4,7 +4,7 @@ import type { Body } from './body.ts';
 import { appendHeaders, type Exchange } from './exchange.ts';
 import { accessMembers, type Logger } from './log.ts';
 
-/** Whether the service is draining for shutdown; read on every response. */
+/** Whether the service is draining for shutdown; read on every request and response. */
 export interface ServiceState {
   draining: boolean;
 }
@@ -36,11 +36,17 @@ export class Responder {
     appendHeaders(headers, exchange.headers);
     appendHeaders(headers, body === null ? NO_BODY_HEADERS : body.headers);
     const length = body === null ? 0 : body.bytes.length;
-    if (exchange.closeConnection || this.#state.draining) headers.push('Connection', 'close');
-    const { res } = exchange;
+    const { res, connection } = exchange;
+    // While draining, the connection closes after its last request in flight. Closing it after an earlier one would
+    // drop the pipelined requests behind it, which Node has already parsed (node-http-edges: pipelining).
+    if (exchange.closeConnection || (this.#state.draining && connection.inFlight === 1)) {
+      headers.push('Connection', 'close');
+      connection.closing = true;
+    }
     res.writeHead(status, headers);
     if (body === null || exchange.method === 'HEAD') res.end();
     else res.end(body.bytes);
+    connection.inFlight--;
     if (this.#log.accessEnabled) this.#logAccess(exchange, status, exchange.method === 'HEAD' ? 0 : length);
   }
 
