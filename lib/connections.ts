@@ -93,22 +93,25 @@ export class ConnectionListener {
   }
 
   /**
-   * Stops accepting once no connection has arrived for `quietMs`, then calls `stopped`. Closing a listening socket
-   * resets every connection still in the kernel's accept queue, whose requests may already be written; waiting for a
-   * quiet moment leaves that only to a client that connects again after a pause of `quietMs`.
+   * Stops accepting once no connection has arrived for `quietMs`, or at `latestMs` whatever happens, then calls
+   * `stopped`. Closing a listening socket resets the connections still in the kernel's accept queue, whose requests
+   * may already be written; waiting for a quiet moment leaves that only to a client that connects again after a
+   * pause of `quietMs`, or one still connecting at `latestMs`.
    */
-  stopAcceptingWhenQuiet(quietMs: number, stopped: () => void): void {
+  stopAcceptingWhenQuiet(quietMs: number, latestMs: number, stopped: () => void): void {
+    const latest = Date.now() + latestMs;
     let arrivedBefore = this.#arrived;
     const check = (): void => {
-      if (this.#arrived !== arrivedBefore) {
+      const remaining = latest - Date.now();
+      if (this.#arrived !== arrivedBefore && remaining > 0) {
         arrivedBefore = this.#arrived;
-        setTimeout(check, quietMs);
+        setTimeout(check, Math.min(quietMs, remaining));
         return;
       }
       this.stopAccepting();
       stopped();
     };
-    setTimeout(check, quietMs);
+    setTimeout(check, Math.min(quietMs, latestMs));
   }
 
   /** Calls `done` as soon as no connection is open: at once if none is. */

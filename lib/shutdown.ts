@@ -4,9 +4,10 @@ import type { Logger } from './log.ts';
 import type { ServiceState } from './respond.ts';
 
 /**
- * The listener keeps accepting during the drain until no connection has arrived for this long (Envoy's graceful
- * drain keeps its listeners open too): a load balancer or a Kubernetes Service can still send new connections for a
- * moment after the signal, and closing the listening socket resets the ones waiting in the kernel's accept queue.
+ * The listener keeps accepting during the drain until no connection has arrived for this long, and at most until
+ * half the deadline (Envoy's graceful drain keeps its listeners open too): a load balancer or a Kubernetes Service
+ * can still send new connections for a moment after the signal, and closing the listening socket resets the ones
+ * waiting in the kernel's accept queue.
  */
 export const DRAIN_QUIET_MS = 250;
 
@@ -29,10 +30,10 @@ export interface ShutdownOptions {
 /**
  * Returns the signal handler. First signal: /health answers 503 (ServiceState.draining) and every connection closes
  * after the response to its last request in flight, which says `Connection: close`. New connections are still
- * answered (the same way) until none has arrived for DRAIN_QUIET_MS; then the listener closes and, DRAIN_GRACE_MS
- * later, connections with nothing in flight are closed: idle and silent ones at once, one whose request is still
- * arriving with a 408. The process exits 0 when the last connection has closed; at the deadline (SHUTDOWN_TIMEOUT_MS)
- * the remaining connections are cut and it exits 1. A second signal exits 1 at once.
+ * answered (the same way) until none has arrived for DRAIN_QUIET_MS, or half the deadline has passed; then the
+ * listener closes and, DRAIN_GRACE_MS later, connections with nothing in flight are closed: idle and silent ones at
+ * once, one whose request is still arriving with a 408. The process exits 0 when the last connection has closed; at
+ * the deadline (SHUTDOWN_TIMEOUT_MS) the remaining connections are cut and it exits 1. A second signal exits 1 at once.
  */
 export function createShutdown(options: ShutdownOptions): (signal: string) => void {
   const { listener, state, log, timeoutMs, exit } = options;
@@ -58,7 +59,8 @@ export function createShutdown(options: ShutdownOptions): (signal: string) => vo
       finish(1);
     }, timeoutMs);
     deadline.unref();
-    listener.stopAcceptingWhenQuiet(DRAIN_QUIET_MS, () => {
+    // Accepting stops by half the deadline at the latest, leaving the other half to the requests in flight.
+    listener.stopAcceptingWhenQuiet(DRAIN_QUIET_MS, timeoutMs / 2, () => {
       log.info('listener closed', { open_connections: listener.size });
       const grace = setTimeout(() => {
         const closed = listener.closeQuiet();

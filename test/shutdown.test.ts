@@ -141,6 +141,20 @@ describe('graceful shutdown', () => {
     });
   }
 
+  test('clients that never stop connecting are refused from half the deadline on, and the process still exits 0', async () => {
+    const service = new NodeProcess('server.ts', { PORT: '0', HOST: '127.0.0.1', SHUTDOWN_TIMEOUT_MS: '3000' });
+    const port = await service.listening();
+    const tally = emptyTally();
+    // Stopped only by a refused connection (or after 20 s, which fails the test below).
+    const load = runLoad({ port, clients: 5, maxRequests: 1_000_000, shape: 'close', stop: sleep(20_000) }, tally);
+    await waitFor(() => tally.answered >= 50, 'load to be flowing');
+    service.kill('SIGTERM');
+    await load;
+    const result = await service.exited;
+    assert.equal(tally.refused, 5, `every client was refused in the end: ${JSON.stringify(tally)}`);
+    assert.equal(result.code, 0, result.stderr);
+  });
+
   test('SHUTDOWN_TIMEOUT_MS: a request that never finishes is cut and the process exits anyway', async () => {
     const service = new NodeProcess('server.ts', { PORT: '0', HOST: '127.0.0.1', SHUTDOWN_TIMEOUT_MS: '300' });
     const port = await service.listening();
