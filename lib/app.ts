@@ -30,13 +30,6 @@ export const REQUEST_TIMEOUT_MS = 90_000;
  */
 export const TIMEOUT_CHECK_INTERVAL_MS = 1000;
 export const MAX_HEADER_BYTES = 16_384;
-/**
- * Requests a connection may send in a row while Node has stopped reading it because its responses are unread
- * (node:http pauses a socket once about 16 KiB (Node 20) or 64 KiB (Node 26) of responses wait, but only after
- * parsing the whole chunk it has read, which can hold thousands of pipelined requests). Past this the connection
- * is closed: a client that does not read its answers cannot be answered, and must not grow memory.
- */
-export const MAX_UNREAD_REQUESTS = 64;
 /** No route takes a body; anything larger is refused and the connection is not reused. */
 export const MAX_BODY_BYTES = 1024;
 /** Retry-After on the 503 for a connection over the cap. */
@@ -150,30 +143,34 @@ export function createApp(config: Config, log: Logger, options: AppOptions = {})
     responder.send(exchange, 417, PROBLEMS.expectationFailed);
   };
 
-  /**
-   * Counts the request on its connection and builds its exchange; undefined when it must not be answered: a
-   * response on this connection already said Connection: close (Node drops what follows), or the client keeps
-   * sending while its responses are unread (then the connection is closed).
-   */
+  const server = createServer({
+    headersTimeout: HEADERS_TIMEOUT_MS,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    maxHeaderSize: MAX_HEADER_BYTES,
+    // Checked by the protocol stage so the answer is problem+json with the full header block.
+    requireHostHeader: false,
+    // Repeated header lines joined with ", " (RFC 9110 §5.3) instead of Node's default of keeping only the first
+    // line of some fields: a second Host line must be seen to be refused.
+    joinDuplicateHeaders: true,
+  });
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  // No limit in Node: on Node 20 it drops lines past the limit silently, on 26 it answers 431 itself. The protocol
+  // stage counts them instead, the same on both.
+  server.maxHeadersCount = 0;
+  server.maxRequestsPerSocket = 0;
+
+  const listener = new ConnectionListener(server, {
+    maxConnections: config.maxConnections,
+    refusal: rawResponse(503, headerPairs, PROBLEMS.connectionLimit, ['Retry-After', String(CONNECTION_LIMIT_RETRY_AFTER_S)]),
+    unfinished: rawResponse(408, headerPairs, PROBLEMS.requestTimeout),
+    log,
+  });
+
+  /** Counts the request on its connection and builds its exchange; undefined when it must not be answered. */
   const admit = (req: IncomingMessage, res: ServerResponse): Exchange | undefined => {
-    const socket = req.socket;
-    const connection = connectionOf(socket);
-    if (connection.closing) return undefined;
-    if (socket.isPaused()) {
-      connection.unread++;
-      if (connection.unread > MAX_UNREAD_REQUESTS) {
-        connection.closing = true;
-        log.warn('closed a connection that kept sending requests without reading the responses', {
-          client: peerAddress(req),
-          unread_requests: connection.unread,
-        });
-        socket.destroy();
-        return undefined;
-      }
-    } else {
-      connection.unread = 0;
-    }
-    connection.inFlight++;
+    const connection = listener.admit(req.socket);
+    if (connection === undefined) return undefined;
     const { path, query } = splitTarget(req.url ?? '/');
     return {
       req,
@@ -199,35 +196,17 @@ export function createApp(config: Config, log: Logger, options: AppOptions = {})
     else answer(exchange);
   };
 
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const exchange = admit(req, res);
     if (exchange !== undefined) start(exchange, dispatch);
-  };
+  });
 
-  const server = createServer(
-    {
-      headersTimeout: HEADERS_TIMEOUT_MS,
-      requestTimeout: REQUEST_TIMEOUT_MS,
-      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
-      maxHeaderSize: MAX_HEADER_BYTES,
-      // Checked by the protocol stage so the answer is problem+json with the full header block.
-      requireHostHeader: false,
-      // Repeated header lines joined with ", " (RFC 9110 §5.3) instead of Node's default of keeping only the first
-      // line of some fields: a second Host line must be seen to be refused.
-      joinDuplicateHeaders: true,
-    },
-    handle,
-  );
-  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  // No limit in Node: on Node 20 it drops lines past the limit silently, on 26 it answers 431 itself. The protocol
-  // stage counts them instead, the same on both.
-  server.maxHeadersCount = 0;
-  server.maxRequestsPerSocket = 0;
   // Expect other than 100-continue: without this listener Node answers a bare 417 itself.
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
     const exchange = admit(req, res);
     if (exchange !== undefined) start(exchange, expectationFailed);
   });
+
   // CONNECT: without this listener Node closes the socket without a word. Answered like nginx: 405, then closed.
   const connectRefused = rawResponse(405, headerPairs, PROBLEMS.connectNotSupported, ['Allow', ALLOW]);
   server.on('connect', (req: IncomingMessage, socket: Socket) => {
@@ -236,12 +215,6 @@ export function createApp(config: Config, log: Logger, options: AppOptions = {})
   });
   server.on('clientError', createClientErrorHandler(headerPairs, log));
 
-  const listener = new ConnectionListener(server, {
-    maxConnections: config.maxConnections,
-    refusal: rawResponse(503, headerPairs, PROBLEMS.connectionLimit, ['Retry-After', String(CONNECTION_LIMIT_RETRY_AFTER_S)]),
-    unfinished: rawResponse(408, headerPairs, PROBLEMS.requestTimeout),
-    log,
-  });
   if (limiter !== undefined) {
     const sweeper = setInterval(() => limiter.sweep(), RATE_LIMIT_SWEEP_MS);
     sweeper.unref();

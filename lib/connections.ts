@@ -1,8 +1,17 @@
 // Owns the listening socket: tracks every connection, refuses those over the cap with a 503, and closes them for a drain.
 import type { Server as HttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
+import { normalizeAddress } from './ip.ts';
 import type { Logger } from './log.ts';
 import { sendRaw, type RawResponse } from './raw-response.ts';
+
+/**
+ * Requests a connection may send in a row while Node has stopped reading it because its responses are unread
+ * (node:http pauses a socket once about 16 KiB (Node 20) or 64 KiB (Node 26) of responses wait, but only after
+ * parsing the whole chunk it has read, which can hold thousands of pipelined requests). Past this the connection
+ * is closed: a client that does not read its answers cannot be answered, and must not grow memory.
+ */
+export const MAX_UNREAD_REQUESTS = 64;
 
 /** One client connection's state, set up once when it is accepted and read on each of its requests. */
 export class Connection {
@@ -85,6 +94,34 @@ export class ConnectionListener {
 
   address(): AddressInfo {
     return this.tcp.address() as AddressInfo;
+  }
+
+  /**
+   * Counts a request that has just arrived on `socket` and returns its connection; undefined when the request must
+   * not be answered: a response on this connection already said Connection: close (Node drops what follows), or the
+   * client has sent more than MAX_UNREAD_REQUESTS requests in a row without reading the responses (then the
+   * connection is closed).
+   */
+  admit(socket: Socket): Connection | undefined {
+    const connection = connectionOf(socket);
+    if (connection.closing) return undefined;
+    // node:http pauses the socket while too many of its responses wait to be written.
+    if (socket.isPaused()) {
+      connection.unread++;
+      if (connection.unread > MAX_UNREAD_REQUESTS) {
+        connection.closing = true;
+        this.#options.log.warn('closed a connection that kept sending requests without reading the responses', {
+          client: normalizeAddress(socket.remoteAddress ?? ''),
+          unread_requests: connection.unread,
+        });
+        socket.destroy();
+        return undefined;
+      }
+    } else {
+      connection.unread = 0;
+    }
+    connection.inFlight++;
+    return connection;
   }
 
   /** Stops accepting connections; the open ones are left alone. */
