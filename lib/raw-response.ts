@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Body } from './body.ts';
 import { normalizeAddress } from './ip.ts';
-import { accessMembers, type Logger } from './log.ts';
+import { accessMembers, requestIdJson, type Logger } from './log.ts';
 
 /**
  * How long a socket is kept after its raw answer has been sent, reading and discarding what the client still sends, so
@@ -55,7 +55,7 @@ export interface RawAnswerContext {
 export function sendRaw(socket: Duplex, response: RawResponse, log: Logger, context: RawAnswerContext): void {
   if (log.accessEnabled) {
     const client = normalizeAddress((socket as Partial<Socket>).remoteAddress ?? '');
-    const members = accessMembers(context.method, context.path, response.status, null, client, crypto.randomUUID(), response.body.length);
+    const members = accessMembers(context.method, context.path, response.status, null, client, requestIdJson(undefined), response.body.length);
     log.access(`${members},"reason":${JSON.stringify(context.reason)}`);
   }
   socket.write(`${response.head}Date: ${new Date().toUTCString()}\r\n\r\n`);

@@ -2,7 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Body } from './body.ts';
 import { appendHeaders, type Exchange } from './exchange.ts';
-import { accessMembers, type Logger } from './log.ts';
+import { accessMembers, requestIdJson, type Logger } from './log.ts';
 
 /** Whether the service is draining for shutdown; read on every request and response. */
 export interface ServiceState {
@@ -53,8 +53,7 @@ export class Responder {
   #logAccess(exchange: Exchange, status: number, bytes: number): void {
     const durationMs = Math.round((performance.now() - exchange.startedAt) * 1000) / 1000;
     const traceId = exchange.req.headers['x-amzn-trace-id'];
-    // The Web Crypto global: importing node:crypto instead loads 17 internal modules at start-up (the bench's cold start).
-    const requestId = typeof traceId === 'string' && traceId !== '' ? traceId.slice(0, MAX_REQUEST_ID_LENGTH) : crypto.randomUUID();
+    const requestId = requestIdJson(typeof traceId === 'string' && traceId !== '' ? traceId.slice(0, MAX_REQUEST_ID_LENGTH) : undefined);
     this.#log.access(accessMembers(exchange.method, exchange.path, status, durationMs, exchange.client, requestId, bytes));
   }
 }
