@@ -1,5 +1,4 @@
 // Entry point: reads the configuration, starts the service, and drains it gracefully on SIGTERM or SIGINT.
-import type { AddressInfo } from 'node:net';
 import { createApp } from './lib/app.ts';
 import { ConfigError, describeConfig, loadConfig, type Config } from './lib/config.ts';
 import { Logger } from './lib/log.ts';
@@ -21,10 +20,10 @@ function readConfig(): Config {
 
 const config = readConfig();
 const log = new Logger(config.logLevel, process.stdout, process.stderr);
-const { server, state } = createApp(config, log);
+const { listener, state } = createApp(config, log);
 
 const exit = (code: number): void => process.exit(code);
-const shutdown = createShutdown({ server, state, log, timeoutMs: config.shutdownTimeoutMs, exit });
+const shutdown = createShutdown({ listener, state, log, timeoutMs: config.shutdownTimeoutMs, exit });
 process.on('SIGTERM', () => shutdown('SIGTERM'));
 process.on('SIGINT', () => shutdown('SIGINT'));
 
@@ -34,14 +33,14 @@ process.on('uncaughtException', (error) => {
   exit(1);
 });
 
-server.on('error', (error) => {
+listener.tcp.on('error', (error) => {
   log.error('server error', { error });
   log.flush();
   exit(1);
 });
 
-server.listen(config.port, config.host, () => {
-  const { port } = server.address() as AddressInfo;
+listener.tcp.on('listening', () => {
+  const { port } = listener.address();
   log.info('listening', {
     version: config.appVersion,
     commit: config.appCommit ?? null,
@@ -51,3 +50,4 @@ server.listen(config.port, config.host, () => {
     config: describeConfig(config),
   });
 });
+listener.listen(config.port, config.host);

@@ -1,33 +1,44 @@
 // Composes the request pipeline and the hardened node:http server around it.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { PROBLEMS } from './body.ts';
+import { MAX_BODY_BYTES, PROBLEMS } from './body.ts';
 import { createClientErrorHandler } from './client-error.ts';
 import { createClientIpStage, peerAddress } from './client-ip.ts';
 import type { Config } from './config.ts';
+import { ConnectionListener, connectionOf } from './connections.ts';
 import { createCorsStage } from './cors.ts';
 import { createHttpsStage } from './https.ts';
 import { addressKey } from './ip.ts';
 import { createRateLimitStage, RateLimiter } from './rate-limit.ts';
 import { splitTarget, type Exchange, type Stage } from './exchange.ts';
 import type { Logger } from './log.ts';
+import { createProtocolStage } from './protocol.ts';
+import { rawResponse, sendRaw } from './raw-response.ts';
 import { Responder, type ServiceState } from './respond.ts';
-import { createRouter } from './routes.ts';
+import { ALLOW, createRouter } from './routes.ts';
 import { securityHeaders } from './security-headers.ts';
 
 /** Longer than the ALB's 60 s idle timeout: the load balancer, not the task, must close idle connections (else 502s). */
 export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 export const HEADERS_TIMEOUT_MS = 66_000;
 export const REQUEST_TIMEOUT_MS = 90_000;
+/**
+ * How often Node checks the headers and request timeouts. Its default, 30 s, lets a timeout fire up to 30 s late
+ * (66 s became 66–96 s); at 1 s they fire within a second of their values, for a check that walks only the
+ * connections with a request in progress.
+ */
+export const TIMEOUT_CHECK_INTERVAL_MS = 1000;
 export const MAX_HEADER_BYTES = 16_384;
-export const MAX_HEADER_COUNT = 100;
-/** No route takes a body; anything larger is refused and the connection is not reused. */
-export const MAX_BODY_BYTES = 1024;
+/** Retry-After on the 503 for a connection over the cap. */
+export const CONNECTION_LIMIT_RETRY_AFTER_S = 1;
 /** How often full rate-limit buckets are forgotten (they carry no state). */
 export const RATE_LIMIT_SWEEP_MS = 10_000;
 
 export interface App {
+  /** The HTTP server; it never listens itself: the listener hands it its connections. */
   readonly server: Server;
+  readonly listener: ConnectionListener;
   readonly state: ServiceState;
   /** The rate limiter, when enabled. */
   readonly limiter: RateLimiter | undefined;
@@ -38,17 +49,6 @@ export interface AppOptions {
   readonly extraStages?: readonly Stage[];
   /** Milliseconds for the rate limiter; monotonic performance.now() unless a test injects its own. */
   readonly clock?: () => number;
-}
-
-/** Answers HTTP/1.1 requests without Host (RFC 9112 §3.2) with problem+json instead of Node's bare 400. */
-function requireHost(responder: Responder): Stage {
-  return (exchange) => {
-    const { req } = exchange;
-    if (req.headers.host !== undefined || req.httpVersionMajor !== 1 || req.httpVersionMinor === 0) return false;
-    exchange.closeConnection = true;
-    responder.send(exchange, 400, PROBLEMS.missingHost);
-    return true;
-  };
 }
 
 export function createApp(config: Config, log: Logger, options: AppOptions = {}): App {
@@ -70,7 +70,7 @@ export function createApp(config: Config, log: Logger, options: AppOptions = {})
   const keyOf = (client: string): string => addressKey(client, config.ipv6KeyPrefix);
 
   // The pipeline, in order. A stage answers (returns true) or passes the request on.
-  const stages: Stage[] = [requireHost(responder), createClientIpStage(config.trustedProxies, log)];
+  const stages: Stage[] = [createProtocolStage(responder), createClientIpStage(config.trustedProxies, log)];
   if (config.forceHttps) stages.push(createHttpsStage(config.publicHostname, responder));
   stages.push(
     createCorsStage(
@@ -121,9 +121,56 @@ export function createApp(config: Config, log: Logger, options: AppOptions = {})
     });
   };
 
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+  /** The body limit, then the pipeline. */
+  const dispatch = (exchange: Exchange): void => {
+    const declaredLength = exchange.req.headers['content-length'];
+    if (declaredLength !== undefined && Number(declaredLength) > MAX_BODY_BYTES) {
+      exchange.closeConnection = true;
+      responder.send(exchange, 413, PROBLEMS.payloadTooLarge);
+      return;
+    }
+    if (exchange.req.headers['transfer-encoding'] !== undefined) {
+      runAfterBody(exchange);
+      return;
+    }
+    run(exchange);
+  };
+
+  const expectationFailed = (exchange: Exchange): void => {
+    exchange.closeConnection = true;
+    responder.send(exchange, 417, PROBLEMS.expectationFailed);
+  };
+
+  const server = createServer({
+    headersTimeout: HEADERS_TIMEOUT_MS,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    maxHeaderSize: MAX_HEADER_BYTES,
+    // Checked by the protocol stage so the answer is problem+json with the full header block.
+    requireHostHeader: false,
+    // Repeated header lines joined with ", " (RFC 9110 §5.3) instead of Node's default of keeping only the first
+    // line of some fields: a second Host line must be seen to be refused.
+    joinDuplicateHeaders: true,
+  });
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  // No limit in Node: on Node 20 it drops lines past the limit silently, on 26 it answers 431 itself. The protocol
+  // stage counts them instead, the same on both.
+  server.maxHeadersCount = 0;
+  server.maxRequestsPerSocket = 0;
+
+  const listener = new ConnectionListener(server, {
+    maxConnections: config.maxConnections,
+    refusal: rawResponse(503, headerPairs, PROBLEMS.connectionLimit, ['Retry-After', String(CONNECTION_LIMIT_RETRY_AFTER_S)]),
+    unfinished: rawResponse(408, headerPairs, PROBLEMS.requestTimeout),
+    log,
+  });
+
+  /** Counts the request on its connection and builds its exchange; undefined when it must not be answered. */
+  const admit = (req: IncomingMessage, res: ServerResponse): Exchange | undefined => {
+    const connection = listener.admit(req.socket);
+    if (connection === undefined) return undefined;
     const { path, query } = splitTarget(req.url ?? '/');
-    const exchange: Exchange = {
+    return {
       req,
       res,
       method: req.method ?? 'GET',
@@ -134,38 +181,42 @@ export function createApp(config: Config, log: Logger, options: AppOptions = {})
       forwardedProto: undefined,
       headers: [],
       closeConnection: false,
+      connection,
     };
-    const declaredLength = req.headers['content-length'];
-    if (declaredLength !== undefined && Number(declaredLength) > MAX_BODY_BYTES) {
-      exchange.closeConnection = true;
-      responder.send(exchange, 413, PROBLEMS.payloadTooLarge);
-      return;
-    }
-    if (req.headers['transfer-encoding'] !== undefined) {
-      runAfterBody(exchange);
-      return;
-    }
-    run(exchange);
   };
 
-  const server = createServer(
-    {
-      headersTimeout: HEADERS_TIMEOUT_MS,
-      requestTimeout: REQUEST_TIMEOUT_MS,
-      maxHeaderSize: MAX_HEADER_BYTES,
-      // Checked by requireHost so the answer is problem+json with the full header block.
-      requireHostHeader: false,
-    },
-    handle,
-  );
-  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  server.maxHeadersCount = MAX_HEADER_COUNT;
-  server.maxRequestsPerSocket = 0;
+  /**
+   * While draining, a request is answered on the next turn of the event loop, once Node has parsed everything it
+   * read with it: then the connection knows which of its requests is the last, whose response says Connection: close.
+   */
+  const start = (exchange: Exchange, answer: (exchange: Exchange) => void): void => {
+    if (state.draining) setImmediate(answer, exchange);
+    else answer(exchange);
+  };
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const exchange = admit(req, res);
+    if (exchange !== undefined) start(exchange, dispatch);
+  });
+
+  // Expect other than 100-continue: without this listener Node answers a bare 417 itself.
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    const exchange = admit(req, res);
+    if (exchange !== undefined) start(exchange, expectationFailed);
+  });
+
+  // CONNECT: without this listener Node closes the socket without a word. Answered like nginx: 405, then closed.
+  const connectRefused = rawResponse(405, headerPairs, PROBLEMS.connectNotSupported, ['Allow', ALLOW]);
+  server.on('connect', (req: IncomingMessage, socket: Socket) => {
+    connectionOf(socket).closing = true;
+    sendRaw(socket, connectRefused, log, { method: 'CONNECT', path: req.url ?? '', reason: 'connect' });
+  });
   server.on('clientError', createClientErrorHandler(headerPairs, log));
+
   if (limiter !== undefined) {
     const sweeper = setInterval(() => limiter.sweep(), RATE_LIMIT_SWEEP_MS);
     sweeper.unref();
-    server.on('close', () => clearInterval(sweeper));
+    listener.tcp.on('close', () => clearInterval(sweeper));
   }
-  return { server, state, limiter };
+  return { server, listener, state, limiter };
 }

@@ -1,14 +1,15 @@
 // The per-request state that pipeline stages read and extend, and the shape of a stage.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Connection } from './connections.ts';
 
 export interface Exchange {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   readonly method: string;
-  /** The request path without the query string. */
-  readonly path: string;
+  /** The request path without the query string (an absolute-form target's path once the protocol stage has run). */
+  path: string;
   /** The query string including its leading '?', or ''. */
-  readonly query: string;
+  query: string;
   /** performance.now() when the request arrived. */
   readonly startedAt: number;
   /** The client's address: the socket peer, or the forwarded client once the client-IP stage has run. */
@@ -19,6 +20,8 @@ export interface Exchange {
   readonly headers: string[];
   /** Set when this response must end the connection (for example a body over the limit). */
   closeConnection: boolean;
+  /** The connection the request arrived on. */
+  readonly connection: Connection;
 }
 
 /** A pipeline stage: returns true when it has answered the request, false to pass it on. */

@@ -25,7 +25,7 @@ export function createHttpsStage(publicHostname: string | undefined, responder: 
       }
       host = requested;
     }
-    // Origin-form targets only; anything else (absolute-form, '*') goes to the root.
+    // The protocol stage has already turned an absolute-form target into its path; anything else goes to the root.
     const target = exchange.path.startsWith('/') ? exchange.path + exchange.query : '/';
     exchange.headers.push('Location', `https://${host}${target}`);
     const permanent = exchange.method === 'GET' || exchange.method === 'HEAD' ? 301 : 308;

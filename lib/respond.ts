@@ -2,9 +2,9 @@
 import { performance } from 'node:perf_hooks';
 import type { Body } from './body.ts';
 import { appendHeaders, type Exchange } from './exchange.ts';
-import type { Logger } from './log.ts';
+import { accessMembers, requestIdJson, type Logger } from './log.ts';
 
-/** Whether the service is draining for shutdown; read on every response. */
+/** Whether the service is draining for shutdown; read on every request and response. */
 export interface ServiceState {
   draining: boolean;
 }
@@ -36,23 +36,24 @@ export class Responder {
     appendHeaders(headers, exchange.headers);
     appendHeaders(headers, body === null ? NO_BODY_HEADERS : body.headers);
     const length = body === null ? 0 : body.bytes.length;
-    if (exchange.closeConnection || this.#state.draining) headers.push('Connection', 'close');
-    const { res } = exchange;
+    const { res, connection } = exchange;
+    // While draining, the connection closes after its last request in flight. Closing it after an earlier one would
+    // drop the pipelined requests behind it, which Node has already parsed (node-http-edges: pipelining).
+    if (exchange.closeConnection || (this.#state.draining && connection.inFlight === 1)) {
+      headers.push('Connection', 'close');
+      connection.closing = true;
+    }
     res.writeHead(status, headers);
     if (body === null || exchange.method === 'HEAD') res.end();
     else res.end(body.bytes);
+    connection.inFlight--;
     if (this.#log.accessEnabled) this.#logAccess(exchange, status, exchange.method === 'HEAD' ? 0 : length);
   }
 
   #logAccess(exchange: Exchange, status: number, bytes: number): void {
     const durationMs = Math.round((performance.now() - exchange.startedAt) * 1000) / 1000;
     const traceId = exchange.req.headers['x-amzn-trace-id'];
-    // The Web Crypto global: importing node:crypto instead loads 17 internal modules at start-up (the bench's cold start).
-    const requestId = typeof traceId === 'string' && traceId !== '' ? traceId.slice(0, MAX_REQUEST_ID_LENGTH) : crypto.randomUUID();
-    this.#log.access(
-      `"method":${JSON.stringify(exchange.method)},"path":${JSON.stringify(exchange.path)},"status":${status},` +
-        `"duration_ms":${durationMs},"client":${JSON.stringify(exchange.client)},` +
-        `"request_id":${JSON.stringify(requestId)},"bytes":${bytes}`,
-    );
+    const requestId = requestIdJson(typeof traceId === 'string' && traceId !== '' ? traceId.slice(0, MAX_REQUEST_ID_LENGTH) : undefined);
+    this.#log.access(accessMembers(exchange.method, exchange.path, status, durationMs, exchange.client, requestId, bytes));
   }
 }

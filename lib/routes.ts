@@ -6,7 +6,8 @@ import type { Responder, ServiceState } from './respond.ts';
 
 /** Methods every route answers; OPTIONS answers 204 with Allow (CORS preflights are answered earlier). */
 const ROUTE_METHODS = ['GET', 'HEAD', 'OPTIONS'] as const;
-const ALLOW = ROUTE_METHODS.join(', ');
+/** The Allow value: the methods every route answers. */
+export const ALLOW = ROUTE_METHODS.join(', ');
 /** The ALB and container health check; the HTTPS and rate-limit stages leave it alone. */
 export const HEALTH_PATH = '/health';
 

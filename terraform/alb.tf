@@ -48,7 +48,8 @@ resource "aws_lb_target_group" "this" {
   port        = local.container_port
   vpc_id      = local.vpc_id
 
-  # In-flight requests are short; the service drains within its stopTimeout (30 s) anyway.
+  # ECS deregisters a task before it sends SIGTERM: for up to 30 s the ALB sends it no new requests while those in
+  # flight finish, so the service's own drain (README, Shutdown) usually starts with nothing left to do.
   deregistration_delay = 30
 
   health_check {

@@ -49,6 +49,9 @@ locals {
     linuxParameters = { initProcessEnabled = true }
     # Fargate allows up to 120 s; the service drains within 30 s (shutdown deadline 25 s).
     stopTimeout = 30
+    # One file descriptor per connection. Fargate's documented default is 65535; written here so that MAX_CONNECTIONS
+    # (4096 by default) stays below it and the service can still accept, answer 503 and close a connection past the cap.
+    ulimits = [{ name = "nofile", softLimit = 65535, hardLimit = 65535 }]
 
     # CMD form: no shell in the image is needed. Values match the Dockerfile HEALTHCHECK.
     healthCheck = {

@@ -34,6 +34,7 @@ describe('loadConfig', () => {
         rateLimitBurst: 100,
         rateLimitPerMinute: 100,
         rateLimitMaxClients: 100_000,
+        maxConnections: 4096,
       },
     );
     assert.ok(Object.isFrozen(config));
@@ -66,6 +67,7 @@ describe('loadConfig', () => {
         LOG_LEVEL: 'warn',
         SHUTDOWN_TIMEOUT_MS: '1000',
         HSTS_MAX_AGE: '31536000',
+        MAX_CONNECTIONS: '10000',
       },
       '1.0.0',
     );
@@ -77,6 +79,7 @@ describe('loadConfig', () => {
     assert.equal(config.logLevel, 'warn');
     assert.equal(config.shutdownTimeoutMs, 1000);
     assert.equal(config.hstsMaxAge, 31_536_000);
+    assert.equal(config.maxConnections, 10_000);
   });
 
   test('an empty variable counts as unset', () => {
@@ -93,6 +96,7 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'loud',
       SHUTDOWN_TIMEOUT_MS: '-5',
       HSTS_MAX_AGE: '1e9',
+      MAX_CONNECTIONS: '0',
     };
     let caught: unknown;
     try {
@@ -116,6 +120,8 @@ describe('loadConfig', () => {
     ['PORT', '80.5'],
     ['PORT', ' 80'],
     ['SHUTDOWN_TIMEOUT_MS', '600001'],
+    ['MAX_CONNECTIONS', '1000001'],
+    ['MAX_CONNECTIONS', 'unlimited'],
     ['LOG_LEVEL', 'INFO'],
   ] as const) {
     test(`${name}=${JSON.stringify(value)} is refused`, () => {

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { IsoTimestamps, Logger } from '../lib/log.ts';
-import { request, startService } from './helpers/http.ts';
+import { rawExchange, request, startService } from './helpers/http.ts';
+
+/** C1 controls and the Unicode line separators that line-oriented tools split on or interpret. */
+const C1_OR_SEPARATOR = /[\u0080-\u009f\u2028\u2029]/;
 
 class CountingSink {
   writes: string[] = [];
@@ -48,6 +51,37 @@ describe('Logger', () => {
     await nextTurn();
     assert.equal(out.writes.length, 0);
     assert.equal(err.writes.length, 1);
+  });
+});
+
+describe('control characters', () => {
+  test('event lines escape C1 controls and U+2028/U+2029 like C0 controls', async () => {
+    const out = new CountingSink();
+    const log = new Logger('info', out, new CountingSink());
+    const value = 'a\u0085b\u009b[31mc\u2028d\u0007e';
+    log.info('note', { value });
+    await nextTurn();
+    const text = out.writes.join('');
+    assert.doesNotMatch(text, C1_OR_SEPARATOR);
+    assert.match(text, /a\\u0085b\\u009b\[31mc\\u2028d\\u0007e/);
+    assert.equal(text.split(/\r\n|[\n\r\u0085\u2028\u2029]/).filter((line) => line !== '').length, 1, 'one line for Unicode-aware splitters');
+    assert.equal((JSON.parse(text) as { value: string }).value, value);
+  });
+
+  test('an access line escapes C1 controls from X-Amzn-Trace-Id', async () => {
+    const service = await startService();
+    try {
+      const trace = Buffer.concat([Buffer.from('Root=1-'), Buffer.from([0x85, 0x9b]), Buffer.from('31m')]);
+      const payload = Buffer.concat([Buffer.from('GET / HTTP/1.1\r\nHost: x\r\nX-Amzn-Trace-Id: '), trace, Buffer.from('\r\nConnection: close\r\n\r\n')]);
+      assert.match(await rawExchange(service.port, payload), /^HTTP\/1\.1 200 /);
+      service.log.flush();
+      assert.doesNotMatch(service.stdout.text, C1_OR_SEPARATOR);
+      assert.match(service.stdout.text, /"request_id":"Root=1-\\u0085\\u009b31m"/);
+      const line = service.stdout.lines().find((entry) => entry.msg === 'request');
+      assert.equal(line?.request_id, trace.toString('latin1'));
+    } finally {
+      await service.close();
+    }
   });
 });
 

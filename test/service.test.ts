@@ -249,7 +249,7 @@ describe('server hardening', () => {
       assert.equal(service.server.headersTimeout, 66_000);
       assert.ok(service.server.requestTimeout >= service.server.headersTimeout);
       assert.ok(service.server.requestTimeout > 0);
-      assert.equal(service.server.maxHeadersCount, 100);
+      assert.equal(service.server.maxHeadersCount, 0, 'no limit in Node: the protocol stage answers 431 past 100 lines');
       assert.equal(service.server.maxRequestsPerSocket, 0);
       const reply = await request(service.port, { headers: { connection: 'keep-alive' } });
       assert.equal(reply.headers['keep-alive'], 'timeout=65');

@@ -40,9 +40,9 @@ export async function startService(env: Record<string, string> = {}, options: Ap
   const stderr = new MemorySink();
   const log = new Logger(config.logLevel, stdout, stderr);
   const app = createApp(config, log, options);
-  app.server.listen(0, '127.0.0.1');
-  await once(app.server, 'listening');
-  const { port } = app.server.address() as AddressInfo;
+  app.listener.listen(0, '127.0.0.1');
+  await once(app.listener.tcp, 'listening');
+  const { port } = app.listener.address();
   return {
     ...app,
     port,
@@ -50,9 +50,9 @@ export async function startService(env: Record<string, string> = {}, options: Ap
     stdout,
     stderr,
     close: async () => {
-      app.server.closeAllConnections();
-      app.server.close();
-      await once(app.server, 'close');
+      app.listener.stopAccepting();
+      app.listener.closeAll();
+      await once(app.listener.tcp, 'close');
       log.flush();
     },
   };
