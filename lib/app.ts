@@ -15,9 +15,10 @@ import { splitTarget, type Exchange, type Stage } from './exchange.ts';
 import type { Logger } from './log.ts';
 import { createProtocolStage } from './protocol.ts';
 import { rawResponse, sendRaw } from './raw-response.ts';
-import { Responder, type ServiceState } from './respond.ts';
+import { Responder } from './respond.ts';
 import { ALLOW, createRouter } from './routes.ts';
 import { securityHeaders } from './security-headers.ts';
+import type { ServiceState } from './service-state.ts';
 
 /** Longer than the ALB's 60 s idle timeout: the load balancer, not the task, must close idle connections (else 502s). */
 export const KEEP_ALIVE_TIMEOUT_MS = 65_000;

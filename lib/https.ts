@@ -3,7 +3,7 @@ import { problemBody } from './body.ts';
 import type { Exchange, Stage } from './exchange.ts';
 import { isValidHost } from './host.ts';
 import type { Responder } from './respond.ts';
-import { HEALTH_PATH } from './routes.ts';
+import { HEALTH_PATH } from './service-state.ts';
 
 /**
  * Only a request that a trusted proxy marked `X-Forwarded-Proto: http` is redirected (Talisman's rule,

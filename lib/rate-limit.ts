@@ -2,7 +2,7 @@
 import { problemBody } from './body.ts';
 import type { Exchange, Stage } from './exchange.ts';
 import type { Responder } from './respond.ts';
-import { HEALTH_PATH } from './routes.ts';
+import { HEALTH_PATH } from './service-state.ts';
 
 export interface RateLimitOptions {
   /** Bucket capacity: the burst a client may send at once. */

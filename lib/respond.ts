@@ -3,11 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Body } from './body.ts';
 import { appendHeaders, type Exchange } from './exchange.ts';
 import { accessMembers, requestIdJson, type Logger } from './log.ts';
-
-/** Whether the service is draining for shutdown; read on every request and response. */
-export interface ServiceState {
-  draining: boolean;
-}
+import type { ServiceState } from './service-state.ts';
 
 /** Longest request id kept from X-Amzn-Trace-Id; the ALB's own ids are far shorter. */
 const MAX_REQUEST_ID_LENGTH = 200;

@@ -2,14 +2,13 @@
 import { jsonBody, PROBLEMS, problemBody, type Body } from './body.ts';
 import type { Config } from './config.ts';
 import type { Exchange, Stage } from './exchange.ts';
-import type { Responder, ServiceState } from './respond.ts';
+import type { Responder } from './respond.ts';
+import { HEALTH_PATH, type ServiceState } from './service-state.ts';
 
 /** Methods every route answers; OPTIONS answers 204 with Allow (CORS preflights are answered earlier). */
 const ROUTE_METHODS = ['GET', 'HEAD', 'OPTIONS'] as const;
 /** The Allow value: the methods every route answers. */
 export const ALLOW = ROUTE_METHODS.join(', ');
-/** The ALB and container health check; the HTTPS and rate-limit stages leave it alone. */
-export const HEALTH_PATH = '/health';
 
 interface Route {
   /** Answers a GET or HEAD. */

@@ -1,7 +1,7 @@
 // Graceful shutdown: fail the health check, stop accepting, answer what arrives, close what is quiet, exit by the deadline.
 import type { ConnectionListener } from './connections.ts';
 import type { Logger } from './log.ts';
-import type { ServiceState } from './respond.ts';
+import type { ServiceState } from './service-state.ts';
 
 /**
  * The listener keeps accepting during the drain until no connection has arrived for this long, and at most until

@@ -1,5 +1,6 @@
 // Container health check: GET http://127.0.0.1:$PORT/health within 3 s; exit 0 on 200, else 1 with one line saying why.
 import { request } from 'node:http';
+import { HEALTH_PATH } from '../lib/service-state.ts';
 
 const TIMEOUT_MS = 3000;
 const DEFAULT_PORT = 8080;
@@ -15,7 +16,7 @@ if (!/^\d+$/.test(rawPort) || port < 1 || port > 65535) {
   fail(`PORT=${JSON.stringify(rawPort)} is not a port number (1-65535)`);
 }
 
-const url = `http://127.0.0.1:${port}/health`;
+const url = `http://127.0.0.1:${port}${HEALTH_PATH}`;
 const req = request(url, { method: 'GET', timeout: TIMEOUT_MS, agent: false }, (res) => {
   res.resume();
   res.on('end', () => {

@@ -1,4 +1,5 @@
 // Polls <service_url>/health until it reports the deployed image tag as its commit, with progress and a deadline.
+import { HEALTH_PATH } from '../../lib/service-state.ts';
 import { jsonObject, joinUrl, probe, REQUEST_TIMEOUT_MS } from './http-probe.ts';
 
 export interface HealthWaitOptions {
@@ -35,7 +36,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * tasks are in service; old ones drain afterwards. Each attempt gets the time left as its own timeout.
  */
 export async function waitForHealthyCommit(options: HealthWaitOptions): Promise<HealthWaitResult> {
-  const url = joinUrl(options.serviceUrl, '/health');
+  const url = joinUrl(options.serviceUrl, HEALTH_PATH);
   const started = Date.now();
   let attempts = 0;
   let lastStatus = 'no answer yet';

@@ -1,5 +1,6 @@
 // The smoke checks for a deployed service: `/` and `/health` answer as the service does, with its security headers.
 import { securityHeaders } from '../../lib/security-headers.ts';
+import { HEALTH_PATH } from '../../lib/service-state.ts';
 import { joinUrl, jsonObject, probe, type ProbeResult } from './http-probe.ts';
 
 /** 180 days: the floor the HSTS preload list and scanners (MDN Observatory) accept; the service defaults to 2 years. */
@@ -120,19 +121,19 @@ export async function runSmokeChecks(options: SmokeOptions): Promise<CheckResult
     results.push(...headerChecks('/', root.headers, https));
   }
 
-  const health = await probe(joinUrl(options.url, '/health'));
-  results.push(reachable('/health', health));
+  const health = await probe(joinUrl(options.url, HEALTH_PATH));
+  results.push(reachable(HEALTH_PATH, health));
   if (health.kind === 'response') {
     const body = jsonObject(health.body);
-    results.push(check('/health status', health.status === 200, `expected 200, got ${health.status} ${excerpt(health.body)}`));
-    results.push(check('/health body', body?.status === 'ok' && typeof body.version === 'string', `expected {"status":"ok","version":"…"}, got ${excerpt(health.body)}`));
+    results.push(check(`${HEALTH_PATH} status`, health.status === 200, `expected 200, got ${health.status} ${excerpt(health.body)}`));
+    results.push(check(`${HEALTH_PATH} body`, body?.status === 'ok' && typeof body.version === 'string', `expected {"status":"ok","version":"…"}, got ${excerpt(health.body)}`));
     if (options.expectVersion !== undefined) {
-      results.push(check('/health version', body?.version === options.expectVersion, `expected ${quoted(options.expectVersion)}, got ${reported(body, 'version')}`));
+      results.push(check(`${HEALTH_PATH} version`, body?.version === options.expectVersion, `expected ${quoted(options.expectVersion)}, got ${reported(body, 'version')}`));
     }
     if (options.expectCommit !== undefined) {
-      results.push(check('/health commit', body?.commit === options.expectCommit, `expected ${quoted(options.expectCommit)}, got ${reported(body, 'commit')}`));
+      results.push(check(`${HEALTH_PATH} commit`, body?.commit === options.expectCommit, `expected ${quoted(options.expectCommit)}, got ${reported(body, 'commit')}`));
     }
-    results.push(...headerChecks('/health', health.headers, https));
+    results.push(...headerChecks(HEALTH_PATH, health.headers, https));
   }
   return results;
 }
