@@ -9,7 +9,7 @@ import type { Config } from './config.ts';
 import { ConnectionListener, connectionOf } from './connections.ts';
 import { createCorsStage } from './cors.ts';
 import { createHttpsStage } from './https.ts';
-import { addressKey } from './ip.ts';
+import { createRateLimitKey } from './rate-limit-key.ts';
 import { createRateLimitStage, RateLimiter } from './rate-limit.ts';
 import { splitTarget, type Exchange, type Stage } from './exchange.ts';
 import type { Logger } from './log.ts';
@@ -68,7 +68,6 @@ export function createApp(config: Config, log: Logger, options: AppOptions = {})
   } else {
     log.warn('rate limiting is disabled (RATE_LIMIT_PER_MINUTE=0)');
   }
-  const keyOf = (client: string): string => addressKey(client, config.ipv6KeyPrefix);
 
   // The pipeline, in order. A stage answers (returns true) or passes the request on.
   const stages: Stage[] = [createProtocolStage(responder), createClientIpStage(config.trustedProxies, log)];
@@ -84,7 +83,7 @@ export function createApp(config: Config, log: Logger, options: AppOptions = {})
       responder,
     ),
   );
-  if (limiter !== undefined) stages.push(createRateLimitStage(limiter, keyOf, responder));
+  if (limiter !== undefined) stages.push(createRateLimitStage(limiter, createRateLimitKey(config.ipv6KeyPrefix), responder));
   stages.push(...(options.extraStages ?? []), createRouter(config, state, responder));
 
   const run = (exchange: Exchange): void => {

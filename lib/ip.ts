@@ -1,4 +1,4 @@
-// IP address helpers: normalising, parsing CIDR lists into a BlockList, and masking IPv6 to a prefix.
+// IP address helpers: normalising, parsing X-Forwarded-For entries, and parsing CIDR lists into a BlockList.
 import { BlockList, isIP } from 'node:net';
 
 const MAPPED_PREFIX = '::ffff:';
@@ -68,47 +68,4 @@ export function parseCidrList(text: string): { list: BlockList; cidrs: string[];
 /** Whether an already-validated address is inside the list. */
 export function inList(list: BlockList, address: string): boolean {
   return list.check(address, address.includes(':') ? 'ipv6' : 'ipv4');
-}
-
-/** Expands a valid IPv6 address (optionally with a dotted IPv4 tail or a zone) into its eight 16-bit groups. */
-function ipv6Groups(address: string): number[] {
-  let text = address;
-  const zone = text.indexOf('%');
-  if (zone !== -1) text = text.slice(0, zone);
-  const lastColon = text.lastIndexOf(':');
-  const tail = text.slice(lastColon + 1);
-  if (tail.includes('.')) {
-    const octets = tail.split('.').map(Number);
-    const high = ((octets[0] ?? 0) << 8) | (octets[1] ?? 0);
-    const low = ((octets[2] ?? 0) << 8) | (octets[3] ?? 0);
-    text = `${text.slice(0, lastColon + 1)}${high.toString(16)}:${low.toString(16)}`;
-  }
-  const doubleColon = text.indexOf('::');
-  let parts: string[];
-  if (doubleColon === -1) {
-    parts = text.split(':');
-  } else {
-    const head = text.slice(0, doubleColon) === '' ? [] : text.slice(0, doubleColon).split(':');
-    const rest = text.slice(doubleColon + 2) === '' ? [] : text.slice(doubleColon + 2).split(':');
-    parts = [...head, ...new Array<string>(8 - head.length - rest.length).fill('0'), ...rest];
-  }
-  return parts.map((part) => parseInt(part, 16));
-}
-
-/**
- * The rate-limit key of an address: IPv4 as is; IPv6 masked to `prefixLength` bits, because one
- * subscriber usually holds a whole /56 or /64 and could otherwise rotate through it.
- */
-export function addressKey(address: string, prefixLength: number): string {
-  if (!address.includes(':')) return address;
-  const groups = ipv6Groups(address);
-  let key = '';
-  let bitsLeft = prefixLength;
-  for (let index = 0; index < 8 && bitsLeft > 0; index++) {
-    const keep = Math.min(16, bitsLeft);
-    const mask = (0xffff << (16 - keep)) & 0xffff;
-    key += `${((groups[index] ?? 0) & mask).toString(16)}:`;
-    bitsLeft -= keep;
-  }
-  return `${key}:/${prefixLength}`;
 }

@@ -117,7 +117,8 @@ export class RateLimiter {
 /** The limiter as a pipeline stage: RateLimit fields on every limited response, 429 problem+json when empty. */
 export function createRateLimitStage(
   limiter: RateLimiter,
-  keyOf: (client: string) => string,
+  /** The request's key (rate-limit-key.ts). */
+  keyOf: (exchange: Exchange) => string,
   responder: Responder,
 ): Stage {
   // IETF draft-ietf-httpapi-ratelimit-headers (-08 to -11 syntax): q = quota, w = seconds to refill it.
@@ -132,7 +133,7 @@ export function createRateLimitStage(
   return function rateLimit(exchange: Exchange): boolean {
     // ALB health checks come from a few load-balancer nodes; a 429 would take healthy tasks out of service.
     if (exchange.path === HEALTH_PATH) return false;
-    const decision = limiter.take(keyOf(exchange.client));
+    const decision = limiter.take(keyOf(exchange));
     // join() yields one flat string; a template literal this long is a rope that node:http's header-value check
     // must flatten through a slower regular-expression path on every response.
     const state = ['"default";r=', decision.remaining, ';t=', decision.resetSeconds].join('');
