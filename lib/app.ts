@@ -13,7 +13,7 @@ import { createRateLimitKey } from './rate-limit-key.ts';
 import { createRateLimitStage, RateLimiter } from './rate-limit.ts';
 import { splitTarget, type Exchange, type Stage } from './exchange.ts';
 import type { Logger } from './log.ts';
-import { createProtocolStage } from './protocol.ts';
+import { createHostStage, createProtocolStage, createTargetStage } from './protocol.ts';
 import { rawResponse, sendRaw } from './raw-response.ts';
 import { Responder } from './respond.ts';
 import { ALLOW, createRouter } from './routes.ts';
@@ -70,7 +70,12 @@ export function createApp(config: Config, log: Logger, options: AppOptions = {})
   }
 
   // The pipeline, in order. A stage answers (returns true) or passes the request on.
-  const stages: Stage[] = [createProtocolStage(responder), createClientIpStage(config.trustedProxies, log)];
+  const stages: Stage[] = [
+    createProtocolStage(responder),
+    createHostStage(responder),
+    createTargetStage(ALLOW, responder),
+    createClientIpStage(config.trustedProxies, log),
+  ];
   if (config.forceHttps) stages.push(createHttpsStage(config.publicHostname, responder));
   stages.push(
     createCorsStage(
@@ -146,7 +151,7 @@ export function createApp(config: Config, log: Logger, options: AppOptions = {})
     requestTimeout: REQUEST_TIMEOUT_MS,
     connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
     maxHeaderSize: MAX_HEADER_BYTES,
-    // Checked by the protocol stage so the answer is problem+json with the full header block.
+    // Checked by the Host stage so the answer is problem+json with the full header block.
     requireHostHeader: false,
     // Repeated header lines joined with ", " (RFC 9110 §5.3) instead of Node's default of keeping only the first
     // line of some fields: a second Host line must be seen to be refused.

@@ -1,4 +1,8 @@
 // The route table and the final pipeline stage: GET/HEAD / and /health, OPTIONS, 404 and 405.
+//
+// Replace this file with your own routes: only lib/app.ts imports it, and needs `createRouter` and `ALLOW` from it.
+// Keep answering HEALTH_PATH (service-state.ts), 503 while draining: the load balancer and the container health
+// check use it.
 import { jsonBody, PROBLEMS, problemBody, type Body } from './body.ts';
 import type { Config } from './config.ts';
 import type { Exchange, Stage } from './exchange.ts';
@@ -7,7 +11,7 @@ import { HEALTH_PATH, type ServiceState } from './service-state.ts';
 
 /** Methods every route answers; OPTIONS answers 204 with Allow (CORS preflights are answered earlier). */
 const ROUTE_METHODS = ['GET', 'HEAD', 'OPTIONS'] as const;
-/** The Allow value: the methods every route answers. */
+/** The Allow value: the methods every route answers (also sent for OPTIONS * and with the 405 to CONNECT). */
 export const ALLOW = ROUTE_METHODS.join(', ');
 
 interface Route {
