@@ -1,20 +1,22 @@
-// Composes the request pipeline and the hardened node:http server around it.
+// The service: the request pipeline, stage by stage in order, and the hardened node:http server it runs in.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { MAX_BODY_BYTES, PROBLEMS } from './body.ts';
+import { PROBLEMS } from './body.ts';
 import { createClientErrorHandler } from './client-error.ts';
 import { createClientIpStage, peerAddress } from './client-ip.ts';
 import type { Config } from './config.ts';
 import { ConnectionListener, connectionOf } from './connections.ts';
 import { createCorsStage } from './cors.ts';
+import { splitTarget, type Exchange, type Stage } from './exchange.ts';
 import { createHttpsStage } from './https.ts';
+import type { Logger } from './log.ts';
+import { createPipeline } from './pipeline.ts';
+import { createHostStage, createProtocolStage, createTargetStage } from './protocol.ts';
 import { createRateLimitKey } from './rate-limit-key.ts';
 import { createRateLimitStage, RateLimiter } from './rate-limit.ts';
-import { splitTarget, type Exchange, type Stage } from './exchange.ts';
-import type { Logger } from './log.ts';
-import { createHostStage, createProtocolStage, createTargetStage } from './protocol.ts';
 import { rawResponse, sendRaw } from './raw-response.ts';
+import { createBodyLimitStage } from './request-body.ts';
 import { Responder } from './respond.ts';
 import { ALLOW, createRouter } from './routes.ts';
 import { securityHeaders } from './security-headers.ts';
@@ -56,27 +58,25 @@ export function createApp(config: Config, log: Logger, options: AppOptions = {})
   const state: ServiceState = { draining: false };
   const headerPairs = securityHeaders(config.hstsMaxAge);
   const responder = new Responder(headerPairs, log, state);
+  const limiter = createLimiter(config, log, options.clock);
 
-  let limiter: RateLimiter | undefined;
-  if (config.rateLimitPerMinute > 0) {
-    limiter = new RateLimiter({
-      burst: config.rateLimitBurst,
-      perMinute: config.rateLimitPerMinute,
-      maxClients: config.rateLimitMaxClients,
-      now: options.clock ?? (() => performance.now()),
-    });
-  } else {
-    log.warn('rate limiting is disabled (RATE_LIMIT_PER_MINUTE=0)');
-  }
-
-  // The pipeline, in order. A stage answers (returns true) or passes the request on.
+  // The pipeline, in order. A stage answers the request, passes it on, or takes it and passes it on later (only the
+  // body limit does, for a chunked body). The router (routes.ts) answers whatever reaches it.
   const stages: Stage[] = [
+    // 413 for a body over MAX_BODY_BYTES; a chunked body is counted to its end before the next stage runs.
+    createBodyLimitStage(responder),
+    // 505 for a version other than HTTP/1.x, 431 for more than MAX_HEADER_COUNT header lines.
     createProtocolStage(responder),
+    // 400 for an HTTP/1.1 request without Host, or with two Host lines.
     createHostStage(responder),
+    // OPTIONS * and absolute-form targets (http://host/path is routed as /path).
     createTargetStage(ALLOW, responder),
+    // The client's address: the socket peer, or X-Forwarded-For's client when the peer is a trusted proxy.
     createClientIpStage(config.trustedProxies, log),
   ];
+  // 301/308 to https:// for a request a trusted proxy received over plain HTTP.
   if (config.forceHttps) stages.push(createHttpsStage(config.publicHostname, responder));
+  // Preflights answered (204/403); CORS headers added to everything else.
   stages.push(
     createCorsStage(
       {
@@ -88,63 +88,10 @@ export function createApp(config: Config, log: Logger, options: AppOptions = {})
       responder,
     ),
   );
+  // RateLimit headers, 429 when the client's bucket is empty.
   if (limiter !== undefined) stages.push(createRateLimitStage(limiter, createRateLimitKey(config.ipv6KeyPrefix), responder));
   stages.push(...(options.extraStages ?? []), createRouter(config, state, responder));
-
-  const run = (exchange: Exchange): void => {
-    try {
-      for (const stage of stages) {
-        if (stage(exchange)) return;
-      }
-    } catch (error) {
-      log.error('request failed', { error, method: exchange.method, path: exchange.path });
-      if (exchange.res.headersSent) {
-        exchange.res.destroy();
-        return;
-      }
-      exchange.headers.length = 0;
-      responder.send(exchange, 500, PROBLEMS.internalError);
-    }
-  };
-
-  /** A body of unknown length (chunked) is counted as it streams, never buffered, and refused past the limit. */
-  const runAfterBody = (exchange: Exchange): void => {
-    let received = 0;
-    let answered = false;
-    exchange.req.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > MAX_BODY_BYTES && !answered) {
-        answered = true;
-        exchange.closeConnection = true;
-        responder.send(exchange, 413, PROBLEMS.payloadTooLarge);
-      }
-    });
-    exchange.req.on('end', () => {
-      if (answered) return;
-      answered = true;
-      run(exchange);
-    });
-  };
-
-  /** The body limit, then the pipeline. */
-  const dispatch = (exchange: Exchange): void => {
-    const declaredLength = exchange.req.headers['content-length'];
-    if (declaredLength !== undefined && Number(declaredLength) > MAX_BODY_BYTES) {
-      exchange.closeConnection = true;
-      responder.send(exchange, 413, PROBLEMS.payloadTooLarge);
-      return;
-    }
-    if (exchange.req.headers['transfer-encoding'] !== undefined) {
-      runAfterBody(exchange);
-      return;
-    }
-    run(exchange);
-  };
-
-  const expectationFailed = (exchange: Exchange): void => {
-    exchange.closeConnection = true;
-    responder.send(exchange, 417, PROBLEMS.expectationFailed);
-  };
+  const pipeline = createPipeline(stages, responder, log);
 
   const server = createServer({
     headersTimeout: HEADERS_TIMEOUT_MS,
@@ -201,10 +148,14 @@ export function createApp(config: Config, log: Logger, options: AppOptions = {})
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const exchange = admit(req, res);
-    if (exchange !== undefined) start(exchange, dispatch);
+    if (exchange !== undefined) start(exchange, pipeline);
   });
 
-  // Expect other than 100-continue: without this listener Node answers a bare 417 itself.
+  // What never reaches the pipeline. Expect other than 100-continue: without this listener Node answers a bare 417.
+  const expectationFailed = (exchange: Exchange): void => {
+    exchange.closeConnection = true;
+    responder.send(exchange, 417, PROBLEMS.expectationFailed);
+  };
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
     const exchange = admit(req, res);
     if (exchange !== undefined) start(exchange, expectationFailed);
@@ -216,6 +167,7 @@ export function createApp(config: Config, log: Logger, options: AppOptions = {})
     connectionOf(socket).closing = true;
     sendRaw(socket, connectRefused, log, { method: 'CONNECT', path: req.url ?? '', reason: 'connect' });
   });
+  // Requests the parser rejects (malformed, headers too large, too slow): answered on the raw socket.
   server.on('clientError', createClientErrorHandler(headerPairs, log));
 
   if (limiter !== undefined) {
@@ -224,4 +176,18 @@ export function createApp(config: Config, log: Logger, options: AppOptions = {})
     listener.tcp.on('close', () => clearInterval(sweeper));
   }
   return { server, listener, state, limiter };
+}
+
+/** The rate limiter, or undefined (with a warning) when RATE_LIMIT_PER_MINUTE is 0. */
+function createLimiter(config: Config, log: Logger, clock: (() => number) | undefined): RateLimiter | undefined {
+  if (config.rateLimitPerMinute <= 0) {
+    log.warn('rate limiting is disabled (RATE_LIMIT_PER_MINUTE=0)');
+    return undefined;
+  }
+  return new RateLimiter({
+    burst: config.rateLimitBurst,
+    perMinute: config.rateLimitPerMinute,
+    maxClients: config.rateLimitMaxClients,
+    now: clock ?? (() => performance.now()),
+  });
 }

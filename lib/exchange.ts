@@ -24,8 +24,14 @@ export interface Exchange {
   readonly connection: Connection;
 }
 
-/** A pipeline stage: returns true when it has answered the request, false to pass it on. */
-export type Stage = (exchange: Exchange) => boolean;
+/**
+ * A pipeline stage: returns false to pass the request on, true when it has taken it: answered it, or kept it to hand
+ * on later through `next` (the body-limit stage does, until a chunked body has ended). Most stages ignore `next`.
+ */
+export type Stage = (exchange: Exchange, next: Next) => boolean;
+
+/** Runs the stages after the one it was given to; built once per stage by the pipeline, not per request. */
+export type Next = (exchange: Exchange) => void;
 
 /**
  * Appends a constant header block ([name, value, ...]) to `headers`. A plain loop: `push(...block)` goes through the

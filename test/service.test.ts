@@ -168,6 +168,14 @@ describe('errors', () => {
     assert.equal((errors[0]?.error as { message: string }).message, 'handler exploded');
   });
 
+  test('an exception in a stage that runs once a chunked body has ended is a 500 problem+json too', async () => {
+    const payload = 'POST /boom HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n0\r\n\r\n';
+    const response = await rawExchange(service.port, payload);
+    assert.match(response, /^HTTP\/1\.1 500 /);
+    assert.match(response, /\r\nContent-Type: application\/problem\+json; charset=utf-8\r\n/);
+    assert.equal((await request(service.port)).status, 200);
+  });
+
   test('a declared body over 1 KiB gets 413 and the connection is closed', async () => {
     const reply = await request(service.port, { method: 'POST', body: 'x'.repeat(1025) });
     assert.equal(reply.status, 413);

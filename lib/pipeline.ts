@@ -1,0 +1,37 @@
+// Runs the stages in order, handing each the continuation to the ones after it, and answers 500 when one throws.
+import { PROBLEMS } from './body.ts';
+import type { Exchange, Next, Stage } from './exchange.ts';
+import type { Logger } from './log.ts';
+import type { Responder } from './respond.ts';
+
+/**
+ * Returns the pipeline's entry. A stage that returns false passes the request to the next one in the same call; a
+ * stage that takes the request and goes on later calls the `next` it was given, which runs the stages after it. The
+ * continuations are built here, once: a request that passes straight through allocates nothing.
+ */
+export function createPipeline(stages: readonly Stage[], responder: Responder, log: Logger): Next {
+  const fail = (exchange: Exchange, error: unknown): void => {
+    log.error('request failed', { error, method: exchange.method, path: exchange.path });
+    if (exchange.res.headersSent) {
+      exchange.res.destroy();
+      return;
+    }
+    exchange.headers.length = 0;
+    responder.send(exchange, 500, PROBLEMS.internalError);
+  };
+
+  const continuations: Next[] = [];
+  const runFrom = (exchange: Exchange, first: number): void => {
+    try {
+      for (let index = first; index < stages.length; index++) {
+        if ((stages[index] as Stage)(exchange, continuations[index] as Next)) return;
+      }
+    } catch (error) {
+      fail(exchange, error);
+    }
+  };
+  for (let index = 0; index < stages.length; index++) {
+    continuations.push((exchange) => runFrom(exchange, index + 1));
+  }
+  return (exchange) => runFrom(exchange, 0);
+}
