@@ -24,19 +24,19 @@ import type { ServiceState } from './service-state.ts';
 
 /** Longer than the ALB's 60 s idle timeout: the load balancer, not the task, must close idle connections (else 502s). */
 export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
-export const HEADERS_TIMEOUT_MS = 66_000;
-export const REQUEST_TIMEOUT_MS = 90_000;
+const HEADERS_TIMEOUT_MS = 66_000;
+const REQUEST_TIMEOUT_MS = 90_000;
 /**
  * How often Node checks the headers and request timeouts. Its default, 30 s, lets a timeout fire up to 30 s late
  * (66 s became 66–96 s); at 1 s they fire within a second of their values, for a check that walks only the
  * connections with a request in progress.
  */
-export const TIMEOUT_CHECK_INTERVAL_MS = 1000;
-export const MAX_HEADER_BYTES = 16_384;
+const TIMEOUT_CHECK_INTERVAL_MS = 1000;
+const MAX_HEADER_BYTES = 16_384;
 /** Retry-After on the 503 for a connection over the cap. */
-export const CONNECTION_LIMIT_RETRY_AFTER_S = 1;
+const CONNECTION_LIMIT_RETRY_AFTER_S = 1;
 /** How often full rate-limit buckets are forgotten (they carry no state). */
-export const RATE_LIMIT_SWEEP_MS = 10_000;
+const RATE_LIMIT_SWEEP_MS = 10_000;
 
 export interface App {
   /** The HTTP server; it never listens itself: the listener hands it its connections. */

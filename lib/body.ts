@@ -7,8 +7,8 @@ export interface Body {
   readonly headers: readonly string[];
 }
 
-export const JSON_TYPE = 'application/json; charset=utf-8';
-export const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
+const JSON_TYPE = 'application/json; charset=utf-8';
+const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
 
 function body(bytes: Buffer, contentType: string): Body {
   return { bytes, headers: ['Content-Type', contentType, 'Content-Length', String(bytes.length)] };

@@ -11,7 +11,7 @@ import { sendRaw, type RawResponse } from './raw-response.ts';
  * parsing the whole chunk it has read, which can hold thousands of pipelined requests). Past this the connection
  * is closed: a client that does not read its answers cannot be answered, and must not grow memory.
  */
-export const MAX_UNREAD_REQUESTS = 64;
+const MAX_UNREAD_REQUESTS = 64;
 
 /** One client connection's state, set up once when it is accepted and read on each of its requests. */
 export class Connection {

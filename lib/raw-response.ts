@@ -12,7 +12,7 @@ import { accessMembers, requestIdJson, type Logger } from './log.ts';
  * client reads it). The client's own close ends it sooner. nginx calls this lingering close (lingering_timeout 5 s);
  * one second is many round trips behind a load balancer.
  */
-export const LINGER_MS = 1000;
+const LINGER_MS = 1000;
 
 /** A response built once: everything but the Date line. */
 export interface RawResponse {

@@ -9,7 +9,7 @@ import type { ServiceState } from './service-state.ts';
  * can still send new connections for a moment after the signal, and closing the listening socket resets the ones
  * waiting in the kernel's accept queue.
  */
-export const DRAIN_QUIET_MS = 250;
+const DRAIN_QUIET_MS = 250;
 
 /**
  * How long a connection without a request in flight is kept open after the listener has closed: a request its
@@ -17,7 +17,7 @@ export const DRAIN_QUIET_MS = 250;
  * connections at once on a graceful stop, which resets a request already on its way; one second covers any client
  * that is active.
  */
-export const DRAIN_GRACE_MS = 1000;
+const DRAIN_GRACE_MS = 1000;
 
 export interface ShutdownOptions {
   readonly listener: ConnectionListener;
