@@ -17,7 +17,7 @@ import { MemorySink, request, ROOT, type Reply } from './helpers/http.ts';
 
 /** A router a cloner might write: other paths, other methods, its own bodies; only the health route is kept. */
 const REPLACEMENT_ROUTES = `// A replacement route table: GET /greeting and the health check.
-import { jsonBody, PROBLEMS } from './body.ts';
+import { jsonBody } from './body.ts';
 import type { Config } from './config.ts';
 import type { Exchange, Stage } from './exchange.ts';
 import type { Responder } from './respond.ts';
@@ -36,7 +36,8 @@ export function createRouter(config: Config, state: ServiceState, responder: Res
     } else if (exchange.path === '/greeting') {
       responder.send(exchange, 200, greeting);
     } else {
-      responder.send(exchange, 404, PROBLEMS.notFound);
+      // Not ours: the pipeline answers 404 for a request no stage answered.
+      return false;
     }
     return true;
   };
