@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
+import { HEALTH_PATH } from '../lib/service-state.ts';
 import { readProductionSettings } from '../scripts/lib/rehearsal/settings.ts';
 import { copyTerraformTree, TERRAFORM_DIR } from './helpers/terraform.ts';
 
@@ -41,6 +42,8 @@ describe('production settings read from terraform/', () => {
       healthyThreshold: Number(literal('alb.tf', 'healthy_threshold')),
       unhealthyThreshold: Number(literal('alb.tf', 'unhealthy_threshold')),
     });
+    // The ALB checks the path the service answers (and the container health check asks for): one fact, two files.
+    assert.equal(settings.healthCheck.path, HEALTH_PATH, 'terraform/alb.tf health_check path is lib/service-state.ts HEALTH_PATH');
     assert.equal(settings.redirectStatus, Number(literal('alb.tf', 'status_code').replace('HTTP_', '')));
     assert.equal(settings.desiredCount, Number(literal('ecs.tf', 'desired_count')));
     assert.equal(settings.stopTimeoutMs, Number(literal('ecs.tf', 'stopTimeout')) * 1000);
