@@ -16,7 +16,7 @@ export const DEFAULT_HSTS_MAX_AGE = 63_072_000;
 
 /**
  * The security headers as [name, value] pairs, in wire order. A superset of helmet 8's defaults and of
- * Flask-Talisman's, scored for the MDN HTTP Observatory (see README, "Security behaviour").
+ * Flask-Talisman's, scored for the MDN HTTP Observatory (see docs/security.md).
  * HSTS is sent on every response: browsers ignore it over plain HTTP (RFC 6797 §8.1), and a constant
  * block can be precomputed.
  */

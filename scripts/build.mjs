@@ -9,7 +9,7 @@ const outdir = join(root, 'dist');
 
 /**
  * One file per entry point instead of one per module: a cold start then reads, compiles and links a single
- * module, which the bench measured at about 14 ms faster than tsc's 17-file output (see README, Performance).
+ * module, which the bench measured at about 14 ms faster than tsc's 17-file output (see bench/README.md).
  * esbuild only strips the types; `npm run typecheck` (tsc, strict) is what checks them.
  */
 export async function buildDist() {

@@ -49,7 +49,7 @@ resource "aws_lb_target_group" "this" {
   vpc_id      = local.vpc_id
 
   # ECS deregisters a task before it sends SIGTERM: for up to 30 s the ALB sends it no new requests while those in
-  # flight finish, so the service's own drain (README, Shutdown) usually starts with nothing left to do.
+  # flight finish, so the service's own drain (docs/security.md, Graceful shutdown) usually starts with nothing left to do.
   deregistration_delay = 30
 
   health_check {
