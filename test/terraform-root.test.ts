@@ -97,7 +97,7 @@ test('--backend-from-bootstrap stops with the reason when there is no bootstrap,
   });
   const notApplied = root(t, { 'main.tf': AWS_ROOT, 'bootstrap/main.tf': PLAIN_ROOT });
   await assert.rejects(writeBackendFromBootstrap(notApplied, () => undefined, run), {
-    message: `the state of ${join(notApplied, 'bootstrap')} has no backend_hcl output; apply the bootstrap first (README, "Infrastructure")`,
+    message: `the state of ${join(notApplied, 'bootstrap')} has no backend_hcl output; apply the bootstrap first (docs/infrastructure.md)`,
   });
   assert.equal(existsSync(join(notApplied, 'backend.hcl')), false);
 });

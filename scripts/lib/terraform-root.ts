@@ -60,7 +60,7 @@ export async function writeBackendFromBootstrap(dir: string, note: (line: string
   if (!existsSync(bootstrap)) throw new ExitError(1, `--backend-from-bootstrap: ${bootstrap} does not exist; the bootstrap root is expected there`);
   const contents = stringOutput(await createTerraform({ dir: bootstrap, echo: false, runner }).outputJson(), BACKEND_OUTPUT);
   if (contents === undefined) {
-    throw new ExitError(1, `the state of ${bootstrap} has no ${BACKEND_OUTPUT} output; apply the bootstrap first (README, "Infrastructure")`);
+    throw new ExitError(1, `the state of ${bootstrap} has no ${BACKEND_OUTPUT} output; apply the bootstrap first (docs/infrastructure.md)`);
   }
   writeFileSync(configFile, contents.endsWith('\n') ? contents : `${contents}\n`, { flag: 'wx' });
   note(`wrote ${configFile} from the bootstrap's ${BACKEND_OUTPUT} output`);

@@ -11,5 +11,5 @@ terraform {
   }
 
   # Local state on purpose: this root creates the bucket the main root's state lives in. Keep its
-  # terraform.tfstate safe (it is git-ignored), or migrate it into the bucket afterwards (see README).
+  # terraform.tfstate safe (it is git-ignored), or migrate it into the bucket afterwards (see docs/infrastructure.md).
 }
