@@ -64,7 +64,7 @@ variable "permissions_boundary_arn" {
 ################################################################################
 
 variable "vpc_id" {
-  description = "VPC to use. Null (default) selects the account's default VPC, as the seed did."
+  description = "VPC to use. Null (default) selects the account's default VPC."
   type        = string
   default     = null
 
@@ -91,7 +91,7 @@ variable "subnet_ids" {
 }
 
 variable "private_subnet_ids" {
-  description = "Private subnets with egress (NAT gateway or VPC endpoints) for the tasks, in at least two AZs. When set, tasks get no public IP. Empty (default) runs tasks in subnet_ids with a public IP (see README: network trade-off)."
+  description = "Private subnets with egress (NAT gateway or VPC endpoints) for the tasks, in at least two AZs. When set, tasks get no public IP. Empty (default) runs tasks in subnet_ids with a public IP (see docs/infrastructure.md, Network)."
   type        = list(string)
   default     = []
 

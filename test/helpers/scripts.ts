@@ -56,9 +56,16 @@ export function scriptEnv(extra: NodeJS.ProcessEnv = {}, options: { fakes?: bool
   return env;
 }
 
-/** Runs scripts/<name>.ts with node + tsx as a separate process (not a TTY), like `npm run <name>` does. */
-export async function runScript(name: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ScriptResult> {
-  const script = join(REPO_ROOT, 'scripts', `${name}.ts`);
+/**
+ * Runs scripts/<name>.ts with node + tsx as a separate process (not a TTY), like `npm run <name>` does; `root` runs
+ * the script of a copy of the project instead of this one's.
+ */
+export async function runScript(
+  name: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; root?: string } = {},
+): Promise<ScriptResult> {
+  const script = join(options.root ?? REPO_ROOT, 'scripts', `${name}.ts`);
   const result = await runProcess(process.execPath, ['--import', TSX_LOADER, script, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env: options.env ?? scriptEnv(),
