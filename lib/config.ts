@@ -129,7 +129,7 @@ export const CONFIG_VARIABLES: { readonly [K in keyof Config]: ConfigVariable<Co
     { name: 'APP_COMMIT', meaning: '`GET /health` reports it as `commit`; the deploy sets it to the image tag (the git commit)' },
     IMAGE_TAG_PATTERN,
     IMAGE_TAG_FORM,
-    { note: 'unset (`commit` is `null`)', from: () => undefined },
+    { note: 'unset (no `commit` field)', from: () => undefined },
   ),
   logLevel: oneOfVariable({ name: 'LOG_LEVEL', meaning: 'least severe level logged; `warn` and `error` turn the access lines off' }, LOG_LEVELS, 'info'),
   shutdownTimeoutMs: integerVariable(
