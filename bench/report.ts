@@ -1,4 +1,4 @@
-// Pure report building: per-target medians and ratios from interleaved rounds, the targets, and the Markdown tables.
+// Pure report building: per-target medians and ratios from interleaved rounds, the performance targets (bench/README.md), and the Markdown tables.
 import type { LoadResult } from './load-output.ts';
 import { cpuMsPerThousand, formatAgainstLimit, formatNumber, holds, roundsHolding, markdownTable, median, ratio, relativeSpread, type TargetCheck } from './stats.ts';
 
@@ -130,7 +130,7 @@ function atLeastBareHeaders(name: string, summary: Summary | undefined, limit: n
   return { name, measured: summary?.vsBareHeaders ?? Number.NaN, perRound: summary?.vsBareHeadersPerRound, limit, kind: 'min' };
 }
 
-/** The targets, as checks against this run's numbers (NaN where a target was not measured). */
+/** The performance targets (bench/README.md), as checks against this run's numbers (NaN where a target was not measured). */
 export function targetChecks(summaries: readonly Summary[], scale: readonly ScalePoint[]): TargetCheck[] {
   const get = (id: string, mode: Mode): Summary | undefined => find(summaries, id, mode);
   const logOffKeep = get('service-log-off', 'keep-alive');

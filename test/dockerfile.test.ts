@@ -71,7 +71,7 @@ const SECRET_VALUE = /(AKIA|ASIA)[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----
 const FETCH_TOOLS = /\b(curl|wget|apk|apt-get|apt|pip3?)\b/;
 const ARCH_NAMES = /\b(x86_64|amd64|aarch64|arm64|armv7)\b/;
 
-/** Every rule the issue sets for the image, checked against a parsed Dockerfile. Returns what is broken. */
+/** Every rule the image must follow, checked against a parsed Dockerfile. Returns what is broken. */
 function checkDockerfile(parsed: ParsedDockerfile): Violation[] {
   const violations: Violation[] = [];
   const fail = (rule: RuleId, message: string): void => {
