@@ -32,7 +32,7 @@ const MEASURED_IDS = ['bare-headers', 'service-log-off', 'service'] as const;
 const TOP_FUNCTIONS = 20;
 const BUNDLE = join(ROOT, 'dist', 'server.js');
 
-const USAGE = `usage: npm run bench:instructions -- [--requests 10000] [--warm-up 8000] [--connections 10] [--runs 1]
+const USAGE = `usage: npm run bench:instructions -- [--requests 10000] [--warm-up 8000] [--connections 10] [--runs 1] [--only bare-headers,service-log-off,service]
   Counts the server's user-space instructions per keep-alive request (valgrind's callgrind, node --single-threaded)
   for bare + headers and this service in its production configuration, every request shaped as the ALB sends it
   (X-Forwarded-For/-Proto/-Port, X-Amzn-Trace-Id, an allowed Origin), then where they go, function by function
@@ -44,11 +44,20 @@ interface Settings {
   readonly warmUp: number;
   readonly connections: number;
   readonly runs: number;
+  /** Which of MEASURED_IDS to run (all by default); without the baseline there is no ratio. */
+  readonly only: readonly string[];
 }
 
 function fail(message: string): never {
   process.stderr.write(`bench:instructions: ${message}\n`);
   process.exit(EXIT_USAGE);
+}
+
+function readOnly(text: string): string[] {
+  const ids = text.split(',').filter((id) => id !== '');
+  const unknown = ids.filter((id) => !(MEASURED_IDS as readonly string[]).includes(id));
+  if (ids.length === 0 || unknown.length > 0) fail(`--only ${text} is invalid: expected some of ${MEASURED_IDS.join(', ')}`);
+  return ids;
 }
 
 function readSettings(): Settings {
@@ -60,6 +69,7 @@ function readSettings(): Settings {
         'warm-up': { type: 'string', default: '8000' },
         connections: { type: 'string', default: '10' },
         runs: { type: 'string', default: '1' },
+        only: { type: 'string', default: MEASURED_IDS.join(',') },
         help: { type: 'boolean' },
       },
     }));
@@ -80,12 +90,12 @@ function readSettings(): Settings {
     warmUp: integer('warm-up', values['warm-up'], 0, 1_000_000),
     connections: integer('connections', values.connections, 1, 100),
     runs: integer('runs', values.runs, 1, 10),
+    only: readOnly(values.only),
   };
 }
 
-/** Sends exactly `count` GET / requests with the ALB's headers over `connections` keep-alive connections. */
-async function sendRequests(port: number, count: number, connections: number): Promise<void> {
-  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+/** Sends exactly `count` GET / requests with the ALB's headers over the agent's `connections` keep-alive connections. */
+async function sendRequests(agent: Agent, port: number, count: number, connections: number): Promise<void> {
   let started = 0;
   const worker = async (): Promise<void> => {
     while (started < count) {
@@ -99,11 +109,7 @@ async function sendRequests(port: number, count: number, connections: number): P
       });
     }
   };
-  try {
-    await Promise.all(Array.from({ length: connections }, worker));
-  } finally {
-    agent.destroy();
-  }
+  await Promise.all(Array.from({ length: connections }, worker));
 }
 
 function callgrindControl(pid: number, command: '-z' | '-d'): void {
@@ -150,10 +156,13 @@ async function measureTarget(target: TargetSpec, settings: Settings, dir: string
   const running = await startTarget(underCallgrind, undefined, START_TIMEOUT_MS);
   const pid = running.child.pid ?? 0;
   const perfMapFile = join(tmpdir(), `perf-${pid}.map`);
+  // One set of connections for the warm-up and the measured requests, closed after the dump: what is counted is the
+  // requests, not the opening and closing of connections (nor the recompiling of the code paths they take).
+  const agent = new Agent({ keepAlive: true, maxSockets: settings.connections });
   try {
-    if (settings.warmUp > 0) await sendRequests(running.port, settings.warmUp, settings.connections);
+    if (settings.warmUp > 0) await sendRequests(agent, running.port, settings.warmUp, settings.connections);
     callgrindControl(pid, '-z');
-    await sendRequests(running.port, settings.requests, settings.connections);
+    await sendRequests(agent, running.port, settings.requests, settings.connections);
     callgrindControl(pid, '-d');
     const dump = parseCallgrindDump(newestDump(dir, pid));
     const perfMap = existsSync(perfMapFile) ? parsePerfMap(readFileSync(perfMapFile, 'utf8')) : [];
@@ -162,6 +171,7 @@ async function measureTarget(target: TargetSpec, settings: Settings, dir: string
     for (const [name, self] of selfCosts(dump, namer)) functions.set(name, self / settings.requests);
     return { perRequest: dump.total / settings.requests, functions };
   } finally {
+    agent.destroy();
     await stopTarget(running);
     rmSync(perfMapFile, { force: true });
   }
@@ -187,7 +197,7 @@ async function main(): Promise<void> {
   const service = productionTargets(targetSpecs(paths, [], undefined))[2] as TargetSpec;
   const headers = await captureServiceHeaders(service, undefined, ALB_REQUEST_HEADERS);
   // The baseline repeats the header block the service sends to the same requests; both get the ALB's headers.
-  const targets = productionTargets(targetSpecs(paths, headers, undefined));
+  const targets = productionTargets(targetSpecs(paths, headers, undefined)).filter((target) => settings.only.includes(target.id));
   const dir = mkdtempSync(join(tmpdir(), 'bench-callgrind-'));
   const results = new Map<string, Measurement>();
   try {
@@ -203,7 +213,7 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   const measured = targets.map((target) => results.get(target.id) as Measurement);
-  const baseline = (measured[0] as Measurement).perRequest;
+  const baseline = targets[0]?.id === MEASURED_IDS[0] ? (measured[0] as Measurement).perRequest : Number.NaN;
   const lines = [
     `${settings.requests} keep-alive requests over ${settings.connections} connections after ${settings.warmUp} unmeasured, ` +
       `node ${process.version} --single-threaded, lowest of ${settings.runs} run(s); every request carries ${Object.keys(ALB_REQUEST_HEADERS).join(', ')}`,
@@ -212,7 +222,7 @@ async function main(): Promise<void> {
     '|---|---|---|',
     ...targets.map((target, index) => {
       const perRequest = (measured[index] as Measurement).perRequest;
-      return `| ${target.label} | ${Math.round(perRequest)} | ${(perRequest / baseline).toFixed(3)} |`;
+      return `| ${target.label} | ${Math.round(perRequest)} | ${Number.isNaN(baseline) ? '–' : (perRequest / baseline).toFixed(3)} |`;
     }),
     '',
     ...functionTables(
