@@ -11,6 +11,8 @@ export interface CallgrindDump {
 }
 
 const COST_LINE = /^[0-9+*-]/;
+/** How functionNamer names V8's optimising and baseline compilers, one group each. */
+const COMPILERS = 'V8 compilers';
 const NAME_LINE = /^(c?fn)=(?:\((\d+)\))?\s*(.*)$/;
 
 /**
@@ -111,18 +113,19 @@ export function bundleModules(bundle: string): (line: number) => string | undefi
 /**
  * A readable name for a function of the dump. Symbols stay as they are (callgrind's recursion suffix `'2` dropped),
  * but V8's compilers are added up per compiler: code still being optimised during the measured requests.
- * JIT code is named from the perf map, without V8's tier mark (`*` optimised, `~` interpreted, `^`, `+`): JS functions
+ * JIT code is named from the perf map, without V8's tier marks (`*` TurboFan, `+` Maglev, `^` Sparkplug, `~` Ignition,
+ * `o` on-stack replacement, and the `'` Node 26's V8 adds after some of them): JS functions
  * of the bundle as `name (lib/module.ts)` (an anonymous one with its bundle line), others as `name (node:module)`.
  */
 export function functionNamer(perfMap: readonly PerfMapEntry[], bundleUrl: string, moduleOf: (line: number) => string | undefined): (raw: string) => string {
   return (raw) => {
     const name = raw.replace(/'\d+$/, '');
     const compiler = /\bv8::internal::(compiler|maglev|baseline)::/.exec(name.split('(', 1)[0] as string);
-    if (compiler !== null) return `V8 compilers (v8::internal::${compiler[1]}::*)`;
+    if (compiler !== null) return `${COMPILERS} (v8::internal::${compiler[1]}::*)`;
     if (!/^0x[0-9a-f]+$/i.test(name)) return name;
     const entry = perfMapLookup(perfMap, parseInt(name.slice(2), 16));
     if (entry === undefined) return '(JIT code not in the perf map)';
-    const js = /^JS:[*~^+]?(\S*) (\S+?):(\d+):\d+$/.exec(entry.name);
+    const js = /^JS:(?:o?[*~^+])?'?(\S*) (\S+?):(\d+):\d+$/.exec(entry.name);
     if (js === null) return entry.name.replace(/^Builtin:/, 'Builtins_');
     const [, functionName = '', location = '', line = '0'] = js;
     if (location === bundleUrl) {
@@ -141,6 +144,18 @@ export function selfCosts(dump: CallgrindDump, nameOf: (raw: string) => string):
     costs.set(name, (costs.get(name) ?? 0) + self);
   }
   return new Map([...costs].sort((a, b) => b[1] - a[1]));
+}
+
+/**
+ * The instructions of V8's compilers among `costs` (by functionNamer's names). With --single-threaded they run on the
+ * main thread, and they still tier functions up after thousands of requests: a warm-up cost, not a per-request one.
+ */
+export function compilerCost(costs: ReadonlyMap<string, number>): number {
+  let total = 0;
+  for (const [name, cost] of costs) {
+    if (name.startsWith(`${COMPILERS} (`)) total += cost;
+  }
+  return total;
 }
 
 /** Where the instructions per request of each target went, function by function, for the report. */

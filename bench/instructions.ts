@@ -1,12 +1,12 @@
 // `npm run bench:instructions`: user-space instructions per request under valgrind, service vs bare + headers.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Agent, get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { bundleModules, functionNamer, functionTables, parseCallgrindDump, parsePerfMap, selfCosts } from './callgrind.ts';
+import { bundleModules, compilerCost, functionNamer, functionTables, parseCallgrindDump, parsePerfMap, selfCosts } from './callgrind.ts';
 import { findOnPath } from './load.ts';
 import {
   ALB_REQUEST_HEADERS,
@@ -33,6 +33,7 @@ const TOP_FUNCTIONS = 20;
 const BUNDLE = join(ROOT, 'dist', 'server.js');
 
 const USAGE = `usage: npm run bench:instructions -- [--requests 10000] [--warm-up 8000] [--connections 10] [--runs 1] [--only bare-headers,service-log-off,service]
+       [--functions FILE]
   Counts the server's user-space instructions per keep-alive request (valgrind's callgrind, node --single-threaded)
   for bare + headers and this service in its production configuration, every request shaped as the ALB sends it
   (X-Forwarded-For/-Proto/-Port, X-Amzn-Trace-Id, an allowed Origin), then where they go, function by function
@@ -46,6 +47,8 @@ interface Settings {
   readonly runs: number;
   /** Which of MEASURED_IDS to run (all by default); without the baseline there is no ratio. */
   readonly only: readonly string[];
+  /** Where to write every function's instructions per request, by target, as JSON (to compare two builds). */
+  readonly functionsFile: string | undefined;
 }
 
 function fail(message: string): never {
@@ -70,6 +73,7 @@ function readSettings(): Settings {
         connections: { type: 'string', default: '10' },
         runs: { type: 'string', default: '1' },
         only: { type: 'string', default: MEASURED_IDS.join(',') },
+        functions: { type: 'string' },
         help: { type: 'boolean' },
       },
     }));
@@ -91,6 +95,7 @@ function readSettings(): Settings {
     connections: integer('connections', values.connections, 1, 100),
     runs: integer('runs', values.runs, 1, 10),
     only: readOnly(values.only),
+    functionsFile: values.functions,
   };
 }
 
@@ -165,6 +170,9 @@ async function measureTarget(target: TargetSpec, settings: Settings, dir: string
     await sendRequests(agent, running.port, settings.requests, settings.connections);
     callgrindControl(pid, '-d');
     const dump = parseCallgrindDump(newestDump(dir, pid));
+    // V8 writes the perf map as it compiles; stopping the target first lets it write what it still holds.
+    agent.destroy();
+    await stopTarget(running);
     const perfMap = existsSync(perfMapFile) ? parsePerfMap(readFileSync(perfMapFile, 'utf8')) : [];
     const namer = functionNamer(perfMap, pathToFileURL(BUNDLE).href, bundleModules(readFileSync(BUNDLE, 'utf8')));
     const functions = new Map<string, number>();
@@ -213,16 +221,24 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   const measured = targets.map((target) => results.get(target.id) as Measurement);
-  const baseline = targets[0]?.id === MEASURED_IDS[0] ? (measured[0] as Measurement).perRequest : Number.NaN;
+  if (settings.functionsFile !== undefined) {
+    const byTarget = Object.fromEntries(targets.map((target, index) => [target.id, Object.fromEntries((measured[index] as Measurement).functions)]));
+    writeFileSync(settings.functionsFile, `${JSON.stringify(byTarget, null, 1)}\n`);
+  }
+  const first = targets[0]?.id === MEASURED_IDS[0] ? (measured[0] as Measurement) : undefined;
+  const baseline = first === undefined ? Number.NaN : first.perRequest;
+  const compiledBaseline = first === undefined ? Number.NaN : first.perRequest - compilerCost(first.functions);
+  const ratio = (value: number, base: number): string => (Number.isNaN(base) ? '–' : (value / base).toFixed(3));
   const lines = [
     `${settings.requests} keep-alive requests over ${settings.connections} connections after ${settings.warmUp} unmeasured, ` +
       `node ${process.version} --single-threaded, lowest of ${settings.runs} run(s); every request carries ${Object.keys(ALB_REQUEST_HEADERS).join(', ')}`,
     '',
-    '| target | instructions per request | × bare + headers |',
-    '|---|---|---|',
+    '| target | instructions per request | × bare + headers | without V8 compiling | × bare + headers |',
+    '|---|---|---|---|---|',
     ...targets.map((target, index) => {
-      const perRequest = (measured[index] as Measurement).perRequest;
-      return `| ${target.label} | ${Math.round(perRequest)} | ${Number.isNaN(baseline) ? '–' : (perRequest / baseline).toFixed(3)} |`;
+      const { perRequest, functions } = measured[index] as Measurement;
+      const withoutCompiling = perRequest - compilerCost(functions);
+      return `| ${target.label} | ${Math.round(perRequest)} | ${ratio(perRequest, baseline)} | ${Math.round(withoutCompiling)} | ${ratio(withoutCompiling, compiledBaseline)} |`;
     }),
     '',
     ...functionTables(

@@ -1,7 +1,7 @@
 // The benchmark harness's pure parts: load-generator report parsing, /proc parsing, medians and ratios, target checks.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { bundleModules, functionNamer, functionTables, parseCallgrindDump, parsePerfMap, perfMapLookup, selfCosts } from '../bench/callgrind.ts';
+import { bundleModules, compilerCost, functionNamer, functionTables, parseCallgrindDump, parsePerfMap, perfMapLookup, selfCosts } from '../bench/callgrind.ts';
 import { wrkArguments } from '../bench/load.ts';
 import { parseAutocannonResult, parseWrkReport, parseWrkTime } from '../bench/load-output.ts';
 import { parseBusyTicks, parseProcStat, parseVmHwmKb } from '../bench/proc.ts';
@@ -264,6 +264,7 @@ const PERF_MAP = `1000 40 JS:*send file:///srv/dist/server.js:12:7
 1040 10 JS:~ file:///srv/dist/server.js:2:1
 2000 20 JS:^writeHead node:_http_server:355:19
 3000 8 Builtin:ArrayPrototypePush
+4000 10 JS:o*'take file:///srv/dist/server.js:4:3
 1000 20 JS:+send file:///srv/dist/server.js:12:7
 `;
 const BUNDLE = '// lib/app.ts\nimport x from "y";\n// lib/respond.ts\nclass Responder {\n}\n';
@@ -297,6 +298,7 @@ describe('callgrind dump and perf map parsing', () => {
         [0x1040, 0x1050],
         [0x2000, 0x2020],
         [0x3000, 0x3008],
+        [0x4000, 0x4010],
       ],
     );
     assert.equal(perfMapLookup(map, 0x101f)?.name, 'JS:+send file:///srv/dist/server.js:12:7');
@@ -319,6 +321,7 @@ describe('callgrind dump and perf map parsing', () => {
     assert.equal(name('0x1041'), '(anonymous) (lib/app.ts, bundle line 2)');
     assert.equal(name('0x2001'), 'writeHead (node:_http_server)');
     assert.equal(name('0x3000'), 'Builtins_ArrayPrototypePush');
+    assert.equal(name('0x4001'), 'take (lib/respond.ts)');
     assert.equal(name('0x5000'), '(JIT code not in the perf map)');
     assert.equal(name("Builtins_JSEntry'2"), 'Builtins_JSEntry');
     assert.equal(name('v8::internal::compiler::GraphReducer::Reduce(v8::internal::compiler::Node*)'), 'V8 compilers (v8::internal::compiler::*)');
@@ -331,6 +334,8 @@ describe('callgrind dump and perf map parsing', () => {
       ['uv_hrtime', 150],
       ['v8::internal::Foo(v8::internal::compiler::Node*)', 150],
     ]);
+    assert.equal(compilerCost(costs), 600);
+    assert.equal(compilerCost(new Map([['V8 compilers (v8::internal::maglev::*)', 5], ['V8 compilers (v8::internal::compiler::*)', 7], ['x', 1]])), 12);
   });
 
   test('the tables: largest differences from the baseline either way, then the service\'s own functions', () => {
