@@ -13,6 +13,20 @@ export const BENCH_LIMIT_PER_MINUTE = 60_000_000;
 const BENCH_BURST = 1_000_000;
 /** The bench connects from 127.0.0.1, standing in for the load balancer. */
 const TRUSTED_PROXY = '127.0.0.1';
+/** The production task trusts the VPC CIDR (terraform/ecs.tf); here the loopback network holds the bench's "ALB". */
+const PRODUCTION_TRUSTED_PROXIES = '127.0.0.0/8';
+
+/**
+ * What every request carries behind the ALB: the client appended to X-Forwarded-For, the listener's protocol and
+ * port, the ALB's trace id (Root=1-<8 hex seconds>-<24 hex>), and here a browser Origin on the allow-list.
+ */
+export const ALB_REQUEST_HEADERS: Readonly<Record<string, string>> = {
+  Origin: BENCH_ORIGIN,
+  'X-Forwarded-For': '203.0.113.7',
+  'X-Forwarded-Proto': 'https',
+  'X-Forwarded-Port': '443',
+  'X-Amzn-Trace-Id': 'Root=1-67891233-abcdef012345678912345678',
+};
 
 const START_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 5_000;
@@ -27,6 +41,8 @@ export interface TargetSpec {
   /** Arguments, given the port the target must listen on (127.0.0.1). */
   readonly args: (port: number) => string[];
   readonly env: Readonly<Record<string, string>>;
+  /** Working directory, if not the harness's (for files the target writes there). */
+  readonly cwd?: string;
 }
 
 export interface Paths {
@@ -46,6 +62,26 @@ export function serviceEnv(logLevel: 'info' | 'warn' | undefined): Record<string
   };
   if (logLevel !== undefined) env.LOG_LEVEL = logLevel;
   return env;
+}
+
+/**
+ * The environment of the production task (terraform/ecs.tf, container_environment) with the bench's values: NODE_ENV
+ * production (so FORCE_HTTPS), the image tag as APP_COMMIT, the public host name, an allow-list holding the bench's
+ * Origin, the loopback network as the trusted proxies, and the limiter at its maximum so it never answers 429.
+ */
+export function productionServiceEnv(logLevel: 'info' | 'warn'): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    APP_COMMIT: '0123456789abcdef0123456789abcdef01234567',
+    LOG_LEVEL: logLevel,
+    ALLOWED_ORIGINS: `${BENCH_ORIGIN},https://admin.example.com`,
+    TRUSTED_PROXIES: PRODUCTION_TRUSTED_PROXIES,
+    FORCE_HTTPS: 'true',
+    PUBLIC_HOSTNAME: 'api.example.com',
+    RATE_LIMIT_BURST: String(BENCH_BURST),
+    RATE_LIMIT_PER_MINUTE: String(BENCH_LIMIT_PER_MINUTE),
+  };
 }
 
 const peerEnv = {
@@ -149,7 +185,7 @@ export async function startTarget(spec: TargetSpec, cpu: number | undefined, sta
   const port = await freePort();
   const [command, args] = pinned(cpu, spec.command, spec.args(port));
   const started = performance.now();
-  const child = spawn(command, args, { env: minimalEnv(spec.env, port), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { cwd: spec.cwd, env: minimalEnv(spec.env, port), stdio: ['ignore', 'pipe', 'pipe'] });
   const target: RunningTarget = { spec, port, child, startMs: 0, stderrTail: '' };
   child.stdout?.resume();
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
@@ -202,11 +238,15 @@ export function buildService(root: string): boolean {
   return result.status === 0;
 }
 
-/** Starts the service once and returns the header block it sends on GET / with the bench's Origin. */
-export async function captureServiceHeaders(serviceSpec: TargetSpec, cpu: number | undefined): Promise<string[]> {
+/** Starts the service once and returns the header block it sends on GET / with `requestHeaders` (the bench's Origin). */
+export async function captureServiceHeaders(
+  serviceSpec: TargetSpec,
+  cpu: number | undefined,
+  requestHeaders: Readonly<Record<string, string>> = { Origin: BENCH_ORIGIN },
+): Promise<string[]> {
   const service = await startTarget(serviceSpec, cpu);
   try {
-    const response = await probe(service.port, '/', { Origin: BENCH_ORIGIN });
+    const response = await probe(service.port, '/', { ...requestHeaders });
     if (response.status !== 200) throw new Error(`the service answered GET / with ${response.status}, expected 200`);
     return headerBlockOf(response.rawHeaders);
   } finally {

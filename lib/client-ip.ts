@@ -34,6 +34,15 @@ export function rememberingTrustCheck(trusted: BlockList): TrustCheck {
 }
 
 /**
+ * `header.lastIndexOf(',', from)`, asked only of a header with a comma in it: String#lastIndexOf is a runtime call in
+ * V8 (a few hundred instructions, callgrind), String#includes a builtin that costs a fraction of that, and behind the
+ * ALB the header is usually one address.
+ */
+function lastCommaAt(header: string, from: number): number {
+  return header.includes(',') ? header.lastIndexOf(',', from) : -1;
+}
+
+/**
  * Walks X-Forwarded-For from the right, skipping trusted proxies: the first untrusted valid address is the
  * client. An invalid entry ends the walk and the nearest valid address to its right wins. The leftmost entry
  * is never taken on trust: with the ALB appending, it is whatever the client wrote (ALB docs, x-forwarded-headers).
@@ -42,7 +51,7 @@ export function forwardedClient(header: string, peer: string, isTrusted: TrustCh
   let client = peer;
   let end = header.length;
   while (end > 0) {
-    const comma = header.lastIndexOf(',', end - 1);
+    const comma = lastCommaAt(header, end - 1);
     const address = parseForwardedAddress(header.slice(comma + 1, end));
     if (address === undefined) return client;
     client = address;
@@ -54,7 +63,7 @@ export function forwardedClient(header: string, peer: string, isTrusted: TrustCh
 
 /** The last value of X-Forwarded-Proto, lower-cased ("http" or "https" from the ALB). */
 function lastProto(header: string): string {
-  const comma = header.lastIndexOf(',');
+  const comma = lastCommaAt(header, header.length - 1);
   return header.slice(comma + 1).trim().toLowerCase();
 }
 

@@ -24,9 +24,32 @@ export function escapeControls(json: string): string {
   return RAW_CONTROL.test(json) ? json.replace(RAW_CONTROLS, escapeControl) : json;
 }
 
-/** A JSON string literal for a value that may come from the request. */
+/** What JSON.stringify writes unchanged between its quotes: printable ASCII other than `"` and `\`. */
+const PLAIN_JSON = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/**
+ * Whether `value` is plain JSON, for a short value: the loop costs some 30 instructions per character, a regular
+ * expression about 300 to call, and JSON.stringify, a runtime call, well over 1 000 (callgrind).
+ */
+function isShortPlainJson(value: string): boolean {
+  for (let index = 0; index < value.length; index++) {
+    const code = value.charCodeAt(index);
+    if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) return false;
+  }
+  return true;
+}
+
+/** JSON.stringify(value) for a short string (a method, an address), quoted directly when nothing needs escaping. */
+function jsonLiteral(value: string): string {
+  return isShortPlainJson(value) ? `"${value}"` : JSON.stringify(value);
+}
+
+/**
+ * A JSON string literal for a value that may come from the request, quoted directly when nothing needs escaping: the
+ * regular expression scans a trace id in a fraction of what JSON.stringify and escapeControls cost.
+ */
 export function jsonString(value: string): string {
-  return escapeControls(JSON.stringify(value));
+  return PLAIN_JSON.test(value) ? `"${value}"` : escapeControls(JSON.stringify(value));
 }
 
 /**
@@ -54,8 +77,8 @@ export function accessMembers(
   bytes: number,
 ): string {
   return (
-    `"method":${method === null ? 'null' : JSON.stringify(method)},"path":${path === null ? 'null' : jsonString(path)},` +
-    `"status":${status},"duration_ms":${durationMs},"client":${JSON.stringify(client)},"request_id":${requestId},` +
+    `"method":${method === null ? 'null' : jsonLiteral(method)},"path":${path === null ? 'null' : jsonString(path)},` +
+    `"status":${status},"duration_ms":${durationMs},"client":${jsonLiteral(client)},"request_id":${requestId},` +
     `"bytes":${bytes}`
   );
 }

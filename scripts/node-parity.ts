@@ -1,8 +1,9 @@
 // Runs `npm test` once more on the container image's Node, installed from the npm registry's node-<os>-<arch> package.
+// Given an npm script and its arguments instead (`npm run test:node-parity -- bench:instructions --runs 3`), runs that.
 //
 // The version comes from the Dockerfile's base tag (the one place it is written), so CI on an older Node still
 // proves the suite on the Node that production runs. The binary is cached outside the repository.
-// Exit codes: npm test's own code (0 pass, 1 fail), 2 when the Node binary cannot be installed or checked.
+// Exit codes: npm test's (or the script's) own code (0 pass, 1 fail), 2 when the Node binary cannot be installed or checked.
 import { existsSync, rmSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { cacheHome } from './lib/cache.ts';
@@ -66,7 +67,9 @@ async function installNode(version: string): Promise<string> {
 
 const version = nodeVersionOf(readDockerfile(join(ROOT, 'Dockerfile')));
 const nodeBinary = await installNode(version);
-process.stderr.write(`node-parity: running npm test on Node v${version} (${nodeBinary})\n`);
+const [script, ...scriptArgs] = process.argv.slice(2);
+const npmArgs = script === undefined ? ['test'] : ['run', script, ...(scriptArgs.length > 0 ? ['--', ...scriptArgs] : [])];
+process.stderr.write(`node-parity: running npm ${npmArgs.join(' ')} on Node v${version} (${nodeBinary})\n`);
 // First on PATH, so npm and every `node` the suite spawns (including process.execPath in tests) is the image's Node.
 const path = [dirname(nodeBinary), process.env.PATH ?? ''].join(delimiter);
-process.exit(await run('npm', ['test'], { ...process.env, PATH: path }));
+process.exit(await run('npm', npmArgs, { ...process.env, PATH: path }));

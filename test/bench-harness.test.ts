@@ -1,6 +1,7 @@
 // The benchmark harness's pure parts: load-generator report parsing, /proc parsing, medians and ratios, target checks.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { bundleModules, compilerCost, functionNamer, functionTables, parseCallgrindDump, parsePerfMap, perfMapLookup, selfCosts } from '../bench/callgrind.ts';
 import { wrkArguments } from '../bench/load.ts';
 import { parseAutocannonResult, parseWrkReport, parseWrkTime } from '../bench/load-output.ts';
 import { parseBusyTicks, parseProcStat, parseVmHwmKb } from '../bench/proc.ts';
@@ -219,4 +220,135 @@ describe('report', () => {
 test('the bare + headers block is the service header block minus what node:http adds itself', () => {
   const raw = ['X-Frame-Options', 'DENY', 'Content-Length', '26', 'Date', 'x', 'Connection', 'keep-alive', 'Keep-Alive', 'timeout=65', 'Vary', 'Origin'];
   assert.deepEqual(headerBlockOf(raw), ['X-Frame-Options', 'DENY', 'Vary', 'Origin']);
+});
+
+// A callgrind dump in its compressed form, as callgrind 3.19 writes it (trimmed): a symbol calling JIT code, a
+// recursion level ('2), a compiler function, subposition compression (+n, *) and a cost line without a count.
+const CALLGRIND_DUMP = `# callgrind format
+version: 1
+creator: callgrind-3.19.0
+positions: line
+events: Ir
+summary: 1900
+
+ob=(10) /usr/bin/node
+fl=(1) ???
+fn=(1) uv_hrtime
+142 100
+cob=(2) ???
+cfi=(1)
+cfn=(2) 0x0000000000001010
+calls=3 0
+0 700
++2 50
+fn=(2)
+0 300
+* 200
+cfn=(3) Builtins_JSEntry'2
+calls=1 0
+0 99999
+fn=(3)
+0 400
+fn=(4) Builtins_JSEntry
+-1 100
+fn=(5) v8::internal::compiler::GraphReducer::Reduce(v8::internal::compiler::Node*)
+0 600
+fn=(6) v8::internal::Foo(v8::internal::compiler::Node*)
+0 150
+fn=(2)
+12
+totals: 1900
+`;
+
+const PERF_MAP = `1000 40 JS:*send file:///srv/dist/server.js:12:7
+1040 10 JS:~ file:///srv/dist/server.js:2:1
+2000 20 JS:^writeHead node:_http_server:355:19
+3000 8 Builtin:ArrayPrototypePush
+4000 10 JS:o*'take file:///srv/dist/server.js:4:3
+1000 20 JS:+send file:///srv/dist/server.js:12:7
+`;
+const BUNDLE = '// lib/app.ts\nimport x from "y";\n// lib/respond.ts\nclass Responder {\n}\n';
+
+describe('callgrind dump and perf map parsing', () => {
+  test('self costs leave out the costs of calls, add up subpositions and resolve compressed names', () => {
+    const dump = parseCallgrindDump(CALLGRIND_DUMP);
+    assert.equal(dump.total, 1900);
+    assert.deepEqual(Object.fromEntries(dump.functions), {
+      uv_hrtime: 150,
+      '0x0000000000001010': 500,
+      "Builtins_JSEntry'2": 400,
+      Builtins_JSEntry: 100,
+      'v8::internal::compiler::GraphReducer::Reduce(v8::internal::compiler::Node*)': 600,
+      'v8::internal::Foo(v8::internal::compiler::Node*)': 150,
+    });
+    assert.throws(() => parseCallgrindDump('fn=(1) x\n0 1\n'), /no summary or totals/);
+  });
+
+  test('an Ir column after other events and positions is found by the header lines', () => {
+    const dump = parseCallgrindDump('positions: instr line\nevents: Dr Ir\nsummary: 9\nfn=f\n0x10 3 7 9\n');
+    assert.deepEqual(Object.fromEntries(dump.functions), { f: 9 });
+  });
+
+  test('the perf map: the later entry for a start address wins, addresses are looked up by range', () => {
+    const map = parsePerfMap(PERF_MAP);
+    assert.deepEqual(
+      map.map((entry) => [entry.start, entry.end]),
+      [
+        [0x1000, 0x1020],
+        [0x1040, 0x1050],
+        [0x2000, 0x2020],
+        [0x3000, 0x3008],
+        [0x4000, 0x4010],
+      ],
+    );
+    assert.equal(perfMapLookup(map, 0x101f)?.name, 'JS:+send file:///srv/dist/server.js:12:7');
+    assert.equal(perfMapLookup(map, 0x1020), undefined);
+    assert.equal(perfMapLookup(map, 0x3007)?.name, 'Builtin:ArrayPrototypePush');
+    assert.equal(perfMapLookup(map, 0x999), undefined);
+  });
+
+  test('bundle lines map to the module whose esbuild marker comes before them', () => {
+    const moduleOf = bundleModules(BUNDLE);
+    assert.equal(moduleOf(1), 'lib/app.ts');
+    assert.equal(moduleOf(2), 'lib/app.ts');
+    assert.equal(moduleOf(4), 'lib/respond.ts');
+    assert.equal(bundleModules('const x = 1;\n')(1), undefined);
+  });
+
+  test('names: JIT code by module and function without the tier mark, compilers added up, recursion levels merged', () => {
+    const name = functionNamer(parsePerfMap(PERF_MAP), 'file:///srv/dist/server.js', bundleModules(BUNDLE));
+    assert.equal(name('0x0000000000001004'), 'send (lib/respond.ts)');
+    assert.equal(name('0x1041'), '(anonymous) (lib/app.ts, bundle line 2)');
+    assert.equal(name('0x2001'), 'writeHead (node:_http_server)');
+    assert.equal(name('0x3000'), 'Builtins_ArrayPrototypePush');
+    assert.equal(name('0x4001'), 'take (lib/respond.ts)');
+    assert.equal(name('0x5000'), '(JIT code not in the perf map)');
+    assert.equal(name("Builtins_JSEntry'2"), 'Builtins_JSEntry');
+    assert.equal(name('v8::internal::compiler::GraphReducer::Reduce(v8::internal::compiler::Node*)'), 'V8 compilers (v8::internal::compiler::*)');
+    assert.equal(name('v8::internal::Foo(v8::internal::compiler::Node*)'), 'v8::internal::Foo(v8::internal::compiler::Node*)');
+    const costs = selfCosts(parseCallgrindDump(CALLGRIND_DUMP), name);
+    assert.deepEqual([...costs], [
+      ['V8 compilers (v8::internal::compiler::*)', 600],
+      ['send (lib/respond.ts)', 500],
+      ['Builtins_JSEntry', 500],
+      ['uv_hrtime', 150],
+      ['v8::internal::Foo(v8::internal::compiler::Node*)', 150],
+    ]);
+    assert.equal(compilerCost(costs), 600);
+    assert.equal(compilerCost(new Map([['V8 compilers (v8::internal::maglev::*)', 5], ['V8 compilers (v8::internal::compiler::*)', 7], ['x', 1]])), 12);
+  });
+
+  test('the tables: largest differences from the baseline either way, then the service\'s own functions', () => {
+    const bare = { label: 'bare', perRequest: new Map([['a', 100], ['b', 50], ['c|d', 10]]) };
+    const service = { label: 'service', perRequest: new Map([['a', 100], ['b', 20], ['c|d', 70], ['send (lib/respond.ts)', 40]]) };
+    const lines = functionTables([bare, service], (name) => name.includes('(lib/'), 3);
+    assert.deepEqual(lines.slice(2, 7), [
+      '| function | bare | service | difference |',
+      '|---|---|---|---|',
+      '| c\\|d | 10 | 70 | +60 |',
+      '| send (lib/respond.ts) | 0 | 40 | +40 |',
+      '| b | 50 | 20 | -30 |',
+    ]);
+    assert.deepEqual(lines.slice(-3), ['| function | bare | service |', '|---|---|---|', '| send (lib/respond.ts) | 0 | 40 |']);
+  });
 });
