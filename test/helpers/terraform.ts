@@ -53,10 +53,21 @@ function platformDir(): string {
   return `${process.platform}_${arch}`;
 }
 
+/**
+ * Where a mirror keeps the locked hashicorp/aws for this platform, in both layouts `-plugin-dir` and a filesystem
+ * mirror accept: unpacked (a version/platform folder, as /opt/tf-plugins) and packed (the release zip, as
+ * `terraform providers mirror` writes it, which CI's test job uses).
+ */
+function providerPaths(dir: string): [unpacked: string, packed: string] {
+  const version = lockedProviderVersion();
+  const source = path.join(dir, PROVIDER_SOURCE);
+  return [path.join(source, version, platformDir()), path.join(source, `terraform-provider-aws_${version}_${platformDir()}.zip`)];
+}
+
 /** TF_PLUGIN_DIR or /opt/tf-plugins, when it holds the locked hashicorp/aws for this platform. */
 export function findPluginDir(): string | undefined {
   const dir = process.env.TF_PLUGIN_DIR ?? DEFAULT_PLUGIN_DIR;
-  return existsSync(path.join(dir, PROVIDER_SOURCE, lockedProviderVersion(), platformDir())) ? dir : undefined;
+  return providerPaths(dir).some((candidate) => existsSync(candidate)) ? dir : undefined;
 }
 
 /** One line per missing prerequisite, naming exactly what is missing and where it was looked for. */
@@ -67,7 +78,8 @@ export function missingPrerequisites(): string[] {
   }
   if (findPluginDir() === undefined) {
     const dir = process.env.TF_PLUGIN_DIR ?? DEFAULT_PLUGIN_DIR;
-    missing.push(`provider mirror ${path.join(dir, PROVIDER_SOURCE, lockedProviderVersion(), platformDir())} (set TF_PLUGIN_DIR)`);
+    const [unpacked, packed] = providerPaths(dir);
+    missing.push(`provider mirror ${unpacked} or ${path.basename(packed)} beside it (set TF_PLUGIN_DIR)`);
   }
   return missing;
 }
