@@ -63,6 +63,8 @@ export function forwardedClient(header: string, peer: string, isTrusted: TrustCh
 
 /** The last value of X-Forwarded-Proto, lower-cased ("http" or "https" from the ALB). */
 function lastProto(header: string): string {
+  // What the ALB sends: returned as it is, sparing a slice, a trim and a toLowerCase on every request (callgrind).
+  if (header === 'https' || header === 'http') return header;
   const comma = lastCommaAt(header, header.length - 1);
   return header.slice(comma + 1).trim().toLowerCase();
 }
