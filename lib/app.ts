@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { PROBLEMS } from './body.ts';
 import { createClientErrorHandler } from './client-error.ts';
-import { createClientIpStage, peerAddress } from './client-ip.ts';
+import { createClientIpStage } from './client-ip.ts';
 import type { Config } from './config.ts';
 import { ConnectionListener, connectionOf } from './connections.ts';
 import { createCorsStage } from './cors.ts';
@@ -129,7 +129,7 @@ export function createApp(config: Config, log: Logger, options: AppOptions = {})
       path,
       query,
       startedAt: performance.now(),
-      client: peerAddress(req),
+      client: connection.peer,
       forwardedProto: undefined,
       headers: [],
       closeConnection: false,

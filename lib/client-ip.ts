@@ -1,14 +1,8 @@
 // Pipeline stage: finds the client's address behind trusted proxies (the ALB) without believing what clients forge.
-import type { IncomingMessage } from 'node:http';
 import type { BlockList } from 'node:net';
 import type { Exchange, Stage } from './exchange.ts';
-import { inList, normalizeAddress, parseCidrList, parseForwardedAddress } from './ip.ts';
+import { inList, parseCidrList, parseForwardedAddress } from './ip.ts';
 import type { Logger } from './log.ts';
-
-/** The socket peer, normalised (`::ffff:a.b.c.d` → `a.b.c.d`): the client until a trusted proxy says otherwise. */
-export function peerAddress(req: IncomingMessage): string {
-  return normalizeAddress(req.socket.remoteAddress ?? '');
-}
 
 /** Whether an address is a trusted proxy. */
 export type TrustCheck = (address: string) => boolean;
@@ -63,6 +57,8 @@ export function forwardedClient(header: string, peer: string, isTrusted: TrustCh
 
 /** The last value of X-Forwarded-Proto, lower-cased ("http" or "https" from the ALB). */
 function lastProto(header: string): string {
+  // What the ALB sends: returned as it is, sparing a slice, a trim and a toLowerCase on every request (callgrind).
+  if (header === 'https' || header === 'http') return header;
   const comma = lastCommaAt(header, header.length - 1);
   return header.slice(comma + 1).trim().toLowerCase();
 }

@@ -25,8 +25,19 @@ export class Connection {
   /** The listener that tracks this connection; undefined for an untracked one. */
   tracker: ConnectionListener | undefined = undefined;
 
+  #peer: string | undefined = undefined;
+
   constructor(socket: Socket) {
     this.socket = socket;
+  }
+
+  /**
+   * The socket peer, normalised (`::ffff:a.b.c.d` → `a.b.c.d`), read once per connection: `socket.remoteAddress` is
+   * a getter through `_getpeername()`, and a keep-alive connection would otherwise read and normalise it per request.
+   */
+  get peer(): string {
+    this.#peer ??= normalizeAddress(this.socket.remoteAddress ?? '');
+    return this.#peer;
   }
 }
 

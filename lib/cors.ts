@@ -14,6 +14,8 @@ export interface CorsOptions {
 const ALLOWED_METHODS = ['GET', 'HEAD', 'OPTIONS'];
 /** Browsers only let scripts read these when they are exposed (Fetch standard, CORS-safelisted response headers). */
 const EXPOSED_HEADERS = 'RateLimit, RateLimit-Policy, Retry-After';
+/** Up to this many allowed origins are compared one by one rather than looked up in a Map (see blocksOf). */
+const MAX_SCANNED_ORIGINS = 8;
 
 /**
  * Exact, case-sensitive origin matching (Fetch: the CORS check compares bytes); no regex, no suffixes, no
@@ -48,6 +50,20 @@ export function createCorsStage(options: CorsOptions, responder: Responder): Sta
     });
   }
   const wildcardHeaders = byOrigin.get('*');
+  const origins = [...byOrigin.keys()];
+  const blocks = [...byOrigin.values()];
+
+  /**
+   * The blocks for an allowed origin. The Origin header is a new string on every request, so a Map lookup first
+   * hashes all of it; a short list is compared instead, where a length that differs ends a comparison at once.
+   */
+  const blocksOf = (origin: string): { actual: string[]; preflight: string[] } | undefined => {
+    if (origins.length > MAX_SCANNED_ORIGINS) return byOrigin.get(origin);
+    for (let index = 0; index < origins.length; index++) {
+      if (origins[index] === origin) return blocks[index];
+    }
+    return undefined;
+  };
 
   const requestedHeadersAllowed = (requested: string | undefined): boolean => {
     if (requested === undefined) return true;
@@ -62,7 +78,7 @@ export function createCorsStage(options: CorsOptions, responder: Responder): Sta
     const { headers } = exchange.req;
     const origin = headers.origin;
     // With '*' every response carries the wildcard headers, Origin or not (Fetch: a static answer needs no Vary).
-    const allowed = wildcardHeaders ?? (origin === undefined ? undefined : byOrigin.get(origin));
+    const allowed = wildcardHeaders ?? (origin === undefined ? undefined : blocksOf(origin));
     const requestedMethod = headers['access-control-request-method'];
 
     if (exchange.method === 'OPTIONS' && origin !== undefined && requestedMethod !== undefined) {

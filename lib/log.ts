@@ -49,7 +49,14 @@ function jsonLiteral(value: string): string {
  * regular expression scans a trace id in a fraction of what JSON.stringify and escapeControls cost.
  */
 export function jsonString(value: string): string {
-  return PLAIN_JSON.test(value) ? `"${value}"` : escapeControls(JSON.stringify(value));
+  return isPlainJson(value) ? `"${value}"` : escapeControls(JSON.stringify(value));
+}
+
+/** Up to this length the loop is cheaper than calling the regular expression: a path like `/` or `/health`. */
+const SHORT_VALUE_LENGTH = 12;
+
+function isPlainJson(value: string): boolean {
+  return value.length <= SHORT_VALUE_LENGTH ? isShortPlainJson(value) : PLAIN_JSON.test(value);
 }
 
 /**
@@ -77,11 +84,33 @@ export function accessMembers(
   bytes: number,
 ): string {
   return (
-    `"method":${method === null ? 'null' : jsonLiteral(method)},"path":${path === null ? 'null' : jsonString(path)},` +
-    `"status":${status},"duration_ms":${durationMs},"client":${jsonLiteral(client)},"request_id":${requestId},` +
-    `"bytes":${bytes}`
+    `${methodMember(method)}${path === null ? 'null' : jsonString(path)}${statusMember(status)}${durationMs},` +
+    `"client":${jsonLiteral(client)},"request_id":${requestId},"bytes":${bytes}`
   );
 }
+
+/**
+ * Remembers the string built for the last value. Nearly every line repeats the method and the status of the one
+ * before (GET, 200), so the line's constant pieces around them are joined once instead of on every line (each
+ * concatenation is a string allocation; callgrind).
+ */
+function rememberLast<T extends string | number | null>(build: (value: T) => string): (value: T) => string {
+  let last: T | undefined;
+  let built = '';
+  return (value) => {
+    if (value !== last) {
+      last = value;
+      built = build(value);
+    }
+    return built;
+  };
+}
+
+/** `"method":"GET","path":`, up to the path's value. */
+const methodMember = rememberLast((method: string | null) => `"method":${method === null ? 'null' : jsonLiteral(method)},"path":`);
+
+/** `,"status":200,"duration_ms":`, from after the path to the duration's value. */
+const statusMember = rememberLast((status: number) => `,"status":${status},"duration_ms":`);
 
 export type LogFields = Readonly<Record<string, unknown>>;
 

@@ -3,7 +3,7 @@ import type { Exchange } from './exchange.ts';
 
 /**
  * The key is the request's client address, `exchange.client`:
- * 1. it starts as the socket peer, an IPv4-mapped `::ffff:a.b.c.d` written `a.b.c.d` (app.ts, peerAddress in client-ip.ts);
+ * 1. it starts as the socket peer, an IPv4-mapped `::ffff:a.b.c.d` written `a.b.c.d` (app.ts, Connection#peer in connections.ts);
  * 2. when that peer is in TRUSTED_PROXIES (the load balancer), the client-IP stage replaces it with the rightmost
  *    X-Forwarded-For address that is not a trusted proxy (forwardedClient in client-ip.ts); from any other peer the
  *    header is ignored;

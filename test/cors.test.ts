@@ -143,6 +143,25 @@ describe('CORS configuration', () => {
     }
   });
 
+  test('a short allow-list and a long one (compared one by one, looked up in a Map) answer alike', async () => {
+    for (const count of [2, 12]) {
+      const origins = Array.from({ length: count }, (_, index) => `https://app${index}.example`);
+      const service = await startService({ ALLOWED_ORIGINS: origins.join(','), RATE_LIMIT_BURST: '1000' });
+      try {
+        for (const origin of [origins[0] as string, origins[count - 1] as string]) {
+          const reply = await request(service.port, { headers: { origin } });
+          assert.equal(reply.headers['access-control-allow-origin'], origin, `${count} origins: ${origin}`);
+          assert.equal((await preflight(service.port, origin)).status, 204, `${count} origins: preflight from ${origin}`);
+        }
+        for (const origin of [OTHER, 'https://app1.exampl', 'https://app1.examplf']) {
+          assertNoCorsHeaders(await request(service.port, { headers: { origin } }), `${count} origins: ${origin}`);
+        }
+      } finally {
+        await service.close();
+      }
+    }
+  });
+
   const refused: [Record<string, string>, RegExp][] = [
     [{ ALLOWED_ORIGINS: 'https://app.example/' }, /ALLOWED_ORIGINS="https:\/\/app.example\/".*did you mean https:\/\/app.example\?/],
     [{ ALLOWED_ORIGINS: 'https://app.example/path' }, /ALLOWED_ORIGINS="https:\/\/app.example\/path"/],

@@ -20,3 +20,17 @@ test('accessMembers quotes a method and a client exactly as JSON.stringify does,
     assert.ok(text.includes(`,"client":${JSON.stringify(client)},`), text);
   }
 });
+
+test('jsonString escapes long values too, and accessMembers follows a method and a status that change', () => {
+  const long = 'x'.repeat(20);
+  for (const odd of ['"', '\\', '\u0000', '\u0085', '\u2028', 'é']) {
+    const value = `${long}${odd}${long}`;
+    const expected = JSON.stringify(value).replace(/[\u0080-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    assert.equal(jsonString(value), expected, JSON.stringify(value));
+  }
+  for (const [method, status] of [['GET', 200], ['GET', 200], ['HEAD', 200], [null, 400], ['GET', 404], ['GET', 200]] as const) {
+    const members = JSON.parse(`{${accessMembers(method, '/', status, 1.5, '203.0.113.7', '"id"', 26)}}`) as Record<string, unknown>;
+    assert.equal(members.method, method);
+    assert.equal(members.status, status);
+  }
+});

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { RateLimiter } from '../lib/rate-limit.ts';
+import { RateLimiter, rateLimitValues } from '../lib/rate-limit.ts';
 import { request, startService, type TestService } from './helpers/http.ts';
 
 class FakeClock {
@@ -198,5 +198,30 @@ describe('RateLimiter bookkeeping', () => {
     // Budget: 32 MB for 100 000 tracked keys (measured ≈ 7 MB on Node 20: the Map, its keys and boxed numbers).
     assert.ok(grownMb < 32, `heap grew ${grownMb.toFixed(1)} MB`);
     process.stdout.write(`# rate limiter: 1e6 distinct clients, ${limiter.trackedClients} tracked, heap +${grownMb.toFixed(1)} MB\n`);
+  });
+});
+
+describe('RateLimit field values', () => {
+  test('the memoised values are the formatted ones, from the table and past its bounds', () => {
+    // burst 100, window 60 s: the table (101 × 61 entries); burst 1e6, window 1000 s: too large, the last value.
+    for (const [burst, windowSeconds] of [
+      [100, 60],
+      [1_000_000, 1000],
+    ] as const) {
+      const valueOf = rateLimitValues(burst, windowSeconds);
+      const cases: ReadonlyArray<readonly [number, number]> = [
+        [burst - 1, 1],
+        [burst - 1, 1],
+        [0, windowSeconds],
+        [burst, 0],
+        [7, 3],
+        [burst + 1, 1],
+        [0, windowSeconds + 1],
+        [burst - 1, 1],
+      ];
+      for (const [remaining, reset] of cases) {
+        assert.equal(valueOf(remaining, reset), `"default";r=${remaining};t=${reset}`, `burst ${burst}: r=${remaining}, t=${reset}`);
+      }
+    }
   });
 });
