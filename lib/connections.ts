@@ -133,7 +133,7 @@ export class ConnectionListener {
       if (connection.unread > MAX_UNREAD_REQUESTS) {
         connection.closing = true;
         this.#options.log.warn('closed a connection that kept sending requests without reading the responses', {
-          client: normalizeAddress(socket.remoteAddress ?? ''),
+          client: connection.peer,
           unread_requests: connection.unread,
         });
         socket.destroy();

@@ -39,9 +39,16 @@ function isShortPlainJson(value: string): boolean {
   return true;
 }
 
-/** JSON.stringify(value) for a short string (a method, an address), quoted directly when nothing needs escaping. */
+/** Up to this length the loop is cheaper than calling the regular expression: a path like `/` or `/health`. */
+const SHORT_VALUE_LENGTH = 12;
+
+function isPlainJson(value: string): boolean {
+  return value.length <= SHORT_VALUE_LENGTH ? isShortPlainJson(value) : PLAIN_JSON.test(value);
+}
+
+/** JSON.stringify(value) for a method or an address (no C1 controls can reach them), quoted directly when plain. */
 function jsonLiteral(value: string): string {
-  return isShortPlainJson(value) ? `"${value}"` : JSON.stringify(value);
+  return isPlainJson(value) ? `"${value}"` : JSON.stringify(value);
 }
 
 /**
@@ -50,13 +57,6 @@ function jsonLiteral(value: string): string {
  */
 export function jsonString(value: string): string {
   return isPlainJson(value) ? `"${value}"` : escapeControls(JSON.stringify(value));
-}
-
-/** Up to this length the loop is cheaper than calling the regular expression: a path like `/` or `/health`. */
-const SHORT_VALUE_LENGTH = 12;
-
-function isPlainJson(value: string): boolean {
-  return value.length <= SHORT_VALUE_LENGTH ? isShortPlainJson(value) : PLAIN_JSON.test(value);
 }
 
 /**

@@ -1,11 +1,12 @@
 // A Terraform root read from its .tf files with hcl2json, without Terraform: variables, locals, resources, outputs, lifecycle.
-import { getReferencesInExpression, parse } from '@cdktf/hcl2json';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { getReferencesInExpression } from '@cdktf/hcl2json';
+import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import { ExitError } from './errors.ts';
 import { evaluateJson, evaluateJsonDocument, type Scope } from './hcl-evaluate.ts';
 import { Unknown, type Value } from './hcl-functions.ts';
 import type { AttributePath } from './plan-reader.ts';
+import { instances, isBlock, parseTerraformFiles, type Block } from './terraform-files.ts';
 
 /** Values to use instead of what the files say: a variable's value (as `-var` would set it) or a local's. */
 export interface Overrides {
@@ -23,18 +24,6 @@ export interface ResourceBlock {
 interface Definition {
   readonly file: string;
   readonly raw: unknown;
-}
-
-type Block = Record<string, unknown>;
-
-function isBlock(value: unknown): value is Block {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** hcl2json writes each block as an array of instances; a lone object is one instance. */
-function instances(value: unknown): Block[] {
-  const list = Array.isArray(value) ? (value as unknown[]) : [value];
-  return list.filter(isBlock);
 }
 
 export class TerraformConfig implements Scope {
@@ -56,18 +45,9 @@ export class TerraformConfig implements Scope {
   static async read(dir: string, overrides: Overrides = {}): Promise<TerraformConfig> {
     if (!existsSync(dir)) throw new ExitError(1, `Terraform directory ${dir} does not exist; pass --terraform-dir <root module>`);
     const config = new TerraformConfig(dir, overrides);
-    const names = readdirSync(dir).filter((name) => name.endsWith('.tf')).sort();
-    if (names.length === 0) throw new ExitError(1, `${dir} has no .tf files; pass --terraform-dir <root module>`);
-    for (const name of names) {
-      const file = join(dir, name);
-      let body: Block;
-      try {
-        body = (await parse(file, readFileSync(file, 'utf8'))) as Block;
-      } catch (error) {
-        throw new ExitError(1, `${file} is not valid HCL: ${(error as Error).message.split('\n')[0] ?? ''}`);
-      }
-      config.#add(file, body);
-    }
+    const files = await parseTerraformFiles(dir);
+    if (files.length === 0) throw new ExitError(1, `${dir} has no .tf files; pass --terraform-dir <root module>`);
+    for (const { file, body } of files) config.#add(file, body);
     config.#checkOverrides();
     return config;
   }

@@ -1,8 +1,7 @@
 // A Terraform root's interface as its .tf files declare it: variables (type, default, description) and outputs, in file order.
-import { parse } from '@cdktf/hcl2json';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { ExitError } from './errors.ts';
+import { instances, isBlock, parseTerraformFiles, type Block } from './terraform-files.ts';
 
 export interface TerraformVariable {
   readonly name: string;
@@ -27,16 +26,9 @@ export interface TerraformInterface {
   readonly outputs: readonly TerraformOutput[];
 }
 
-type Block = Record<string, unknown>;
-
-function isBlock(value: unknown): value is Block {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** hcl2json writes each labelled block as an array of instances; the first is the declaration. */
+/** A labelled block's declaration: the first of the instances hcl2json writes for it. */
 function firstInstance(value: unknown): Block {
-  const first: unknown = Array.isArray(value) ? (value as unknown[])[0] : value;
-  return isBlock(first) ? first : {};
+  return instances(value)[0] ?? {};
 }
 
 /** The expression inside hcl2json's "${...}" wrapper, with its whitespace runs folded to one space. */
@@ -75,15 +67,7 @@ export async function readTerraformInterface(dir: string): Promise<TerraformInte
   if (!existsSync(dir)) throw new ExitError(1, `Terraform directory ${dir} does not exist`);
   const variables: TerraformVariable[] = [];
   const outputs: TerraformOutput[] = [];
-  for (const name of readdirSync(dir).filter((entry) => entry.endsWith('.tf')).sort()) {
-    const file = join(dir, name);
-    const source = readFileSync(file, 'utf8');
-    let body: Block;
-    try {
-      body = (await parse(file, source)) as Block;
-    } catch (error) {
-      throw new ExitError(1, `${file} is not valid HCL: ${(error as Error).message.split('\n')[0] ?? ''}`);
-    }
+  for (const { source, body } of await parseTerraformFiles(dir)) {
     for (const [variable, block] of inSourceOrder(isBlock(body.variable) ? body.variable : {}, source, 'variable')) {
       variables.push({
         name: variable,
