@@ -1,7 +1,7 @@
 // Pipeline stage: finds the client's address behind trusted proxies (the ALB) without believing what clients forge.
 import type { BlockList } from 'node:net';
 import type { Exchange, Stage } from './exchange.ts';
-import { inList, parseCidrList, parseForwardedAddress } from './ip.ts';
+import { inList, isDottedQuad, parseCidrList, parseForwardedAddress } from './ip.ts';
 import type { Logger } from './log.ts';
 
 /** Whether an address is a trusted proxy. */
@@ -42,6 +42,8 @@ function lastCommaAt(header: string, from: number): number {
  * is never taken on trust: with the ALB appending, it is whatever the client wrote (ALB docs, x-forwarded-headers).
  */
 export function forwardedClient(header: string, peer: string, isTrusted: TrustCheck): string {
+  // One address, as the ALB sends for a client that came straight to it: it is the client, trusted or not (below).
+  if (isDottedQuad(header)) return header;
   let client = peer;
   let end = header.length;
   while (end > 0) {
@@ -49,8 +51,9 @@ export function forwardedClient(header: string, peer: string, isTrusted: TrustCh
     const address = parseForwardedAddress(header.slice(comma + 1, end));
     if (address === undefined) return client;
     client = address;
-    if (!isTrusted(address)) return client;
-    end = comma === -1 ? 0 : comma;
+    // The leftmost entry is the client whether or not it is a trusted address: there is nothing left of it to take.
+    if (comma === -1 || !isTrusted(address)) return client;
+    end = comma;
   }
   return client;
 }

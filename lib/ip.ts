@@ -18,10 +18,40 @@ export function normalizeAddress(address: string): string {
 }
 
 /**
+ * Whether `text` is an IPv4 address in dotted-quad form exactly as `net.isIP` accepts it: four decimal octets of 0–255,
+ * no leading zeros, nothing around them. A loop over a dozen characters costs a fraction of the regular expression
+ * behind `isIP` (callgrind), and behind the ALB X-Forwarded-For is usually one such address.
+ */
+export function isDottedQuad(text: string): boolean {
+  let dots = 0;
+  let digits = 0;
+  let octet = 0;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 0x2e /* . */) {
+      if (digits === 0 || dots === 3) return false;
+      dots++;
+      digits = 0;
+      octet = 0;
+    } else if (code >= 0x30 && code <= 0x39) {
+      // A second digit after a leading 0 ("01") is a leading zero.
+      if (digits === 1 && octet === 0) return false;
+      octet = octet * 10 + (code - 0x30);
+      digits++;
+      if (octet > 255) return false;
+    } else {
+      return false;
+    }
+  }
+  return dots === 3 && digits > 0;
+}
+
+/**
  * Parses one X-Forwarded-For entry: trims it, strips `:port` from IPv4 and `[v6]:port`/`[v6]` brackets,
  * normalises mapped IPv4, and returns undefined when what is left is not an IP address.
  */
 export function parseForwardedAddress(entry: string): string | undefined {
+  if (isDottedQuad(entry)) return entry;
   let value = entry.trim();
   if (value.startsWith('[')) {
     const close = value.indexOf(']');

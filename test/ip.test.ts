@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { forwardedClient, rememberingTrustCheck } from '../lib/client-ip.ts';
 import { isValidHost } from '../lib/host.ts';
-import { inList, normalizeAddress, parseCidrList, parseForwardedAddress } from '../lib/ip.ts';
+import { isIP } from 'node:net';
+import { inList, isDottedQuad, normalizeAddress, parseCidrList, parseForwardedAddress } from '../lib/ip.ts';
 
 describe('normalizeAddress', () => {
   test('unwraps IPv4-mapped IPv6 and leaves everything else alone', () => {
@@ -12,6 +13,41 @@ describe('normalizeAddress', () => {
     assert.equal(normalizeAddress('10.1.2.3'), '10.1.2.3');
     assert.equal(normalizeAddress('2001:db8::1'), '2001:db8::1');
     assert.equal(normalizeAddress('::ffff:zzz'), '::ffff:zzz');
+  });
+});
+
+describe('isDottedQuad', () => {
+  test('agrees with net.isIP(text) === 4 on edge cases and on 20 000 random strings', () => {
+    const cases = ['0.0.0.0', '255.255.255.255', '256.1.1.1', '1.2.3', '1.2.3.4.5', '01.2.3.4', '1.2.3.04', '1.2.3.00', '10.0.0.1',
+      '1..2.3', '.1.2.3', '1.2.3.', '1.2.3.4 ', ' 1.2.3.4', '1.2.3.4:80', '1,2.3.4', '١.2.3.4', '1.2.3.4\u0000', '', '.', '...', '199.249.230.1', '249.99.9.0'];
+    // A fixed-seed generator over the characters that matter, so a failure can be reproduced.
+    let seed = 7;
+    const random = (bound: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      // The high bits: an LCG's low bits repeat with short periods.
+      return Math.floor(seed / 65_536) % bound;
+    };
+    // Mostly four groups of one to three digits, sometimes three or five groups, empty or four-digit ones, and in one
+    // string of four a character replaced by a stray one.
+    for (let count = 0; count < 20_000; count++) {
+      const groups: string[] = [];
+      const groupCount = random(4) === 0 ? 3 + 2 * random(2) : 4;
+      for (let group = 0; group < groupCount; group++) {
+        let digits = '';
+        const length = random(8) === 0 ? 4 * random(2) : 1 + random(3);
+        for (let index = 0; index < length; index++) digits += String(random(10) < 3 ? random(3) : random(10));
+        groups.push(digits);
+      }
+      let text = groups.join('.');
+      if (random(4) === 0 && text.length > 0) {
+        const at = random(text.length);
+        text = text.slice(0, at) + ' :,a0.'.charAt(random(6)) + text.slice(at + 1);
+      }
+      cases.push(text);
+    }
+    const valid = cases.filter((text) => isIP(text) === 4).length;
+    assert.ok(valid > 1000, `the generated strings hold ${valid} valid addresses; expected many`);
+    for (const text of cases) assert.equal(isDottedQuad(text), isIP(text) === 4, JSON.stringify(text));
   });
 });
 
@@ -83,6 +119,8 @@ describe('forwardedClient', () => {
 
   test('all entries trusted: the leftmost trusted one is the client', () => {
     assert.equal(forwardedClient('10.0.9.9, 10.0.2.2', peer, trusted), '10.0.9.9');
+    assert.equal(forwardedClient('10.0.2.2', peer, trusted), '10.0.2.2');
+    assert.equal(forwardedClient(' 10.0.2.2', peer, trusted), '10.0.2.2');
   });
 });
 
