@@ -32,7 +32,7 @@ const MEASURED_IDS = ['bare-headers', 'service-log-off', 'service'] as const;
 const TOP_FUNCTIONS = 20;
 const BUNDLE = join(ROOT, 'dist', 'server.js');
 
-const USAGE = `usage: npm run bench:instructions -- [--requests 10000] [--warm-up 8000] [--connections 10] [--runs 1] [--only bare-headers,service-log-off,service]
+const USAGE = `usage: npm run bench:instructions -- [--requests 20000] [--warm-up 30000] [--connections 10] [--runs 1] [--only bare-headers,service-log-off,service]
        [--functions FILE]
   Counts the server's user-space instructions per keep-alive request (valgrind's callgrind, node --single-threaded)
   for bare + headers and this service in its production configuration, every request shaped as the ALB sends it
@@ -68,8 +68,8 @@ function readSettings(): Settings {
   try {
     ({ values } = parseArgs({
       options: {
-        requests: { type: 'string', default: '10000' },
-        'warm-up': { type: 'string', default: '8000' },
+        requests: { type: 'string', default: '20000' },
+        'warm-up': { type: 'string', default: '30000' },
         connections: { type: 'string', default: '10' },
         runs: { type: 'string', default: '1' },
         only: { type: 'string', default: MEASURED_IDS.join(',') },
@@ -117,7 +117,7 @@ async function sendRequests(agent: Agent, port: number, count: number, connectio
   await Promise.all(Array.from({ length: connections }, worker));
 }
 
-function callgrindControl(pid: number, command: '-z' | '-d'): void {
+function callgrindControl(pid: number, command: '-z' | '-d' | '--instr=on'): void {
   const result = spawnSync('callgrind_control', [command, String(pid)], { env: { ...process.env, ...VGDB_ENV }, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`callgrind_control ${command} failed: ${result.stderr || result.stdout}`);
 }
@@ -149,6 +149,8 @@ async function measureTarget(target: TargetSpec, settings: Settings, dir: string
     command: 'valgrind',
     args: (port) => [
       '--tool=callgrind',
+      // Uninstrumented until the warm-up is over: it then runs several times faster, and nothing is counted before.
+      '--instr-atstart=no',
       `--callgrind-out-file=${join(dir, 'cg.%p')}`,
       target.command,
       '--single-threaded',
@@ -166,6 +168,7 @@ async function measureTarget(target: TargetSpec, settings: Settings, dir: string
   const agent = new Agent({ keepAlive: true, maxSockets: settings.connections });
   try {
     if (settings.warmUp > 0) await sendRequests(agent, running.port, settings.warmUp, settings.connections);
+    callgrindControl(pid, '--instr=on');
     callgrindControl(pid, '-z');
     await sendRequests(agent, running.port, settings.requests, settings.connections);
     callgrindControl(pid, '-d');
