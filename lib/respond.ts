@@ -2,7 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Body } from './body.ts';
 import { appendHeaders, type Exchange } from './exchange.ts';
-import { accessMembers, requestIdJson, type Logger } from './log.ts';
+import { servedMembers, type Logger } from './log.ts';
 import type { ServiceState } from './service-state.ts';
 
 /** Longest request id kept from X-Amzn-Trace-Id; the ALB's own ids are far shorter. */
@@ -47,9 +47,9 @@ export class Responder {
   }
 
   #logAccess(exchange: Exchange, status: number, bytes: number): void {
-    const durationMs = Math.round((performance.now() - exchange.startedAt) * 1000) / 1000;
-    const traceId = exchange.req.headers['x-amzn-trace-id'];
-    const requestId = requestIdJson(typeof traceId === 'string' && traceId !== '' ? traceId.slice(0, MAX_REQUEST_ID_LENGTH) : undefined);
-    this.#log.access(accessMembers(exchange.method, exchange.path, status, durationMs, exchange.client, requestId, bytes));
+    const elapsedMs = performance.now() - exchange.startedAt;
+    const header = exchange.req.headers['x-amzn-trace-id'];
+    const traceId = typeof header === 'string' && header !== '' ? header.slice(0, MAX_REQUEST_ID_LENGTH) : undefined;
+    this.#log.access(servedMembers(exchange.method, exchange.path, status, elapsedMs, exchange.client, traceId, bytes));
   }
 }
