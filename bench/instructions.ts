@@ -211,11 +211,14 @@ async function main(): Promise<void> {
   const targets = productionTargets(targetSpecs(paths, headers, undefined)).filter((target) => settings.only.includes(target.id));
   const dir = mkdtempSync(join(tmpdir(), 'bench-callgrind-'));
   const results = new Map<string, Measurement>();
+  /** Every run's instructions per request, by target, to show how far the runs spread. */
+  const everyRun = new Map<string, number[]>(targets.map((target) => [target.id, []]));
   try {
     for (let run = 1; run <= settings.runs; run++) {
       for (const target of targets) {
         process.stderr.write(`  run ${run}: ${target.label} under callgrind …\n`);
         const measurement = await measureTarget(target, settings, dir);
+        everyRun.get(target.id)?.push(measurement.perRequest);
         const best = results.get(target.id);
         if (best === undefined || measurement.perRequest < best.perRequest) results.set(target.id, measurement);
       }
@@ -236,12 +239,16 @@ async function main(): Promise<void> {
     `${settings.requests} keep-alive requests over ${settings.connections} connections after ${settings.warmUp} unmeasured, ` +
       `node ${process.version} --single-threaded, lowest of ${settings.runs} run(s); every request carries ${Object.keys(ALB_REQUEST_HEADERS).join(', ')}`,
     '',
-    '| target | instructions per request | × bare + headers | without V8 compiling | × bare + headers |',
-    '|---|---|---|---|---|',
+    '| target | instructions per request | × bare + headers | without V8 compiling | × bare + headers | every run |',
+    '|---|---|---|---|---|---|',
     ...targets.map((target, index) => {
       const { perRequest, functions } = measured[index] as Measurement;
       const withoutCompiling = perRequest - compilerCost(functions);
-      return `| ${target.label} | ${Math.round(perRequest)} | ${ratio(perRequest, baseline)} | ${Math.round(withoutCompiling)} | ${ratio(withoutCompiling, compiledBaseline)} |`;
+      const runs = (everyRun.get(target.id) ?? []).map((value) => Math.round(value)).join(', ');
+      return (
+        `| ${target.label} | ${Math.round(perRequest)} | ${ratio(perRequest, baseline)} | ${Math.round(withoutCompiling)} | ` +
+        `${ratio(withoutCompiling, compiledBaseline)} | ${runs} |`
+      );
     }),
     '',
     ...functionTables(
