@@ -50,15 +50,19 @@ export interface App {
 export interface AppOptions {
   /** Stages run just before the router: the place for your own stages (and for tests). */
   readonly extraStages?: readonly Stage[];
-  /** Milliseconds for the rate limiter; monotonic performance.now() unless a test injects its own. */
+  /**
+   * The service's clock in milliseconds, read once per request: when it arrived (the rate limiter's time) and, for the
+   * access line, when it was answered. Monotonic performance.now() unless a test injects its own.
+   */
   readonly clock?: () => number;
 }
 
 export function createApp(config: Config, log: Logger, options: AppOptions = {}): App {
   const state: ServiceState = { draining: false };
   const headerPairs = securityHeaders(config.hstsMaxAge);
-  const responder = new Responder(headerPairs, log, state);
-  const limiter = createLimiter(config, log, options.clock);
+  const clock = options.clock ?? (() => performance.now());
+  const responder = new Responder(headerPairs, log, state, clock);
+  const limiter = createLimiter(config, log, clock);
 
   // The pipeline, in order. A stage answers the request, passes it on, or takes it and passes it on later (only the
   // body limit does, for a chunked body). The router (routes.ts) answers whatever reaches it.
@@ -128,7 +132,7 @@ export function createApp(config: Config, log: Logger, options: AppOptions = {})
       method: req.method ?? 'GET',
       path,
       query,
-      startedAt: performance.now(),
+      startedAt: clock(),
       client: connection.peer,
       forwardedProto: undefined,
       headers: [],
@@ -179,7 +183,7 @@ export function createApp(config: Config, log: Logger, options: AppOptions = {})
 }
 
 /** The rate limiter, or undefined (with a warning) when RATE_LIMIT_PER_MINUTE is 0. */
-function createLimiter(config: Config, log: Logger, clock: (() => number) | undefined): RateLimiter | undefined {
+function createLimiter(config: Config, log: Logger, clock: () => number): RateLimiter | undefined {
   if (config.rateLimitPerMinute <= 0) {
     log.warn('rate limiting is disabled (RATE_LIMIT_PER_MINUTE=0)');
     return undefined;
@@ -188,6 +192,6 @@ function createLimiter(config: Config, log: Logger, clock: (() => number) | unde
     burst: config.rateLimitBurst,
     perMinute: config.rateLimitPerMinute,
     maxClients: config.rateLimitMaxClients,
-    now: clock ?? (() => performance.now()),
+    now: clock,
   });
 }

@@ -10,7 +10,7 @@ export interface Exchange {
   path: string;
   /** The query string including its leading '?', or ''. */
   query: string;
-  /** performance.now() when the request arrived. */
+  /** When the request arrived, on the service's clock (performance.now() unless a test injects one; app.ts). */
   readonly startedAt: number;
   /** The client's address: the socket peer, or the forwarded client once the client-IP stage has run. */
   client: string;

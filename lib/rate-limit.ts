@@ -30,6 +30,11 @@ const MIN_MS_BETWEEN_FORCED_SWEEPS = 1000;
 /** Slack (1 ns) when comparing times: `(now + x) - now` can exceed `x` by a rounding error, which must not cost a token. */
 const TIME_EPSILON_MS = 1e-6;
 
+/** A tracked client's state: one number, changed in place (a Map entry set per request costs a second lookup). */
+interface Bucket {
+  fullAt: number;
+}
+
 /**
  * Each key stores one number: the time at which its bucket will be full again ("fullAt", the GCRA form of a
  * token bucket). Tokens at time t are `burst - (fullAt - t) * rate`; taking one adds `1 / rate` to fullAt.
@@ -48,7 +53,7 @@ export class RateLimiter {
   readonly #capacityMs: number;
   readonly #maxClients: number;
   readonly #now: () => number;
-  readonly #buckets = new Map<string, number>();
+  readonly #buckets = new Map<string, Bucket>();
   #overflowFullAt = 0;
   #lastSweep = Number.NEGATIVE_INFINITY;
 
@@ -70,10 +75,10 @@ export class RateLimiter {
     return this.#buckets.size;
   }
 
-  /** Takes one token for `key` if there is one. */
-  take(key: string): RateLimitDecision {
-    const now = this.#now();
-    let fullAt = this.#buckets.get(key);
+  /** Takes one token for `key` if there is one, at `now` (the request's arrival, read once for the request). */
+  take(key: string, now: number = this.#now()): RateLimitDecision {
+    const bucket = this.#buckets.get(key);
+    let fullAt = bucket?.fullAt;
     let tracked = true;
     if (fullAt === undefined && this.#buckets.size >= this.#maxClients) {
       this.#sweepAtCap(now);
@@ -88,7 +93,8 @@ export class RateLimiter {
       return { allowed: false, remaining: 0, resetSeconds: wait, retryAfterSeconds: wait };
     }
     const next = start + this.#msPerToken;
-    if (tracked) this.#buckets.set(key, next);
+    if (bucket !== undefined) bucket.fullAt = next;
+    else if (tracked) this.#buckets.set(key, { fullAt: next });
     else this.#overflowFullAt = next;
     // After taking a token the bucket is never full, so the next token is always some seconds away.
     const tokens = (this.#capacityMs - debtBeforeMs - this.#msPerToken) / this.#msPerToken;
@@ -98,8 +104,8 @@ export class RateLimiter {
   /** Forgets every full bucket (no state is lost: a full bucket is the default). */
   sweep(now: number = this.#now()): void {
     this.#lastSweep = now;
-    for (const [key, fullAt] of this.#buckets) {
-      if (fullAt <= now) this.#buckets.delete(key);
+    for (const [key, bucket] of this.#buckets) {
+      if (bucket.fullAt <= now) this.#buckets.delete(key);
     }
   }
 
@@ -173,7 +179,7 @@ export function createRateLimitStage(
   return function rateLimit(exchange: Exchange): boolean {
     // ALB health checks come from a few load-balancer nodes; a 429 would take healthy tasks out of service.
     if (exchange.path === HEALTH_PATH) return false;
-    const decision = limiter.take(keyOf(exchange));
+    const decision = limiter.take(keyOf(exchange), exchange.startedAt);
     exchange.headers.push('RateLimit-Policy', policy, 'RateLimit', valueOf(decision.remaining, decision.resetSeconds));
     if (decision.allowed) return false;
     exchange.headers.push('Retry-After', String(decision.retryAfterSeconds));

@@ -1,5 +1,4 @@
 // Writes a response: the precomputed security header block, the stages' headers and the body, in one writeHead.
-import { performance } from 'node:perf_hooks';
 import type { Body } from './body.ts';
 import { appendHeaders, type Exchange } from './exchange.ts';
 import { servedMembers, type Logger } from './log.ts';
@@ -14,14 +13,19 @@ export class Responder {
   readonly #baseHeaders: readonly string[];
   readonly #log: Logger;
   readonly #state: ServiceState;
+  readonly #clock: () => number;
 
-  /** `securityHeaders` are [name, value] pairs, flattened once here for `writeHead(status, array)`. */
-  constructor(securityHeaders: ReadonlyArray<readonly [string, string]>, log: Logger, state: ServiceState) {
+  /**
+   * `securityHeaders` are [name, value] pairs, flattened once here for `writeHead(status, array)`; `clock` is the one
+   * that set each exchange's `startedAt`, for the access line's duration.
+   */
+  constructor(securityHeaders: ReadonlyArray<readonly [string, string]>, log: Logger, state: ServiceState, clock: () => number) {
     const flat: string[] = [];
     for (const [name, value] of securityHeaders) flat.push(name, value);
     this.#baseHeaders = flat;
     this.#log = log;
     this.#state = state;
+    this.#clock = clock;
   }
 
   /** Sends the status with the body (or none, for 204/3xx). HEAD gets the same headers and no body. */
@@ -47,7 +51,7 @@ export class Responder {
   }
 
   #logAccess(exchange: Exchange, status: number, bytes: number): void {
-    const elapsedMs = performance.now() - exchange.startedAt;
+    const elapsedMs = this.#clock() - exchange.startedAt;
     const header = exchange.req.headers['x-amzn-trace-id'];
     const traceId = typeof header === 'string' && header !== '' ? header.slice(0, MAX_REQUEST_ID_LENGTH) : undefined;
     this.#log.access(servedMembers(exchange.method, exchange.path, status, elapsedMs, exchange.client, traceId, bytes));
