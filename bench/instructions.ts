@@ -32,7 +32,7 @@ const MEASURED_IDS = ['bare-headers', 'service-log-off', 'service'] as const;
 const TOP_FUNCTIONS = 20;
 const BUNDLE = join(ROOT, 'dist', 'server.js');
 
-const USAGE = `usage: npm run bench:instructions -- [--requests 20000] [--warm-up 30000] [--connections 10] [--runs 1] [--only bare-headers,service-log-off,service]
+const USAGE = `usage: npm run bench:instructions -- [--requests 20000] [--warm-up 60000] [--connections 10] [--runs 1] [--only bare-headers,service-log-off,service]
        [--functions FILE]
   Counts the server's user-space instructions per keep-alive request (valgrind's callgrind, node --single-threaded)
   for bare + headers and this service in its production configuration, every request shaped as the ALB sends it
@@ -69,7 +69,7 @@ function readSettings(): Settings {
     ({ values } = parseArgs({
       options: {
         requests: { type: 'string', default: '20000' },
-        'warm-up': { type: 'string', default: '30000' },
+        'warm-up': { type: 'string', default: '60000' },
         connections: { type: 'string', default: '10' },
         runs: { type: 'string', default: '1' },
         only: { type: 'string', default: MEASURED_IDS.join(',') },

@@ -135,7 +135,7 @@ export function createApp(config: Config, log: Logger, options: AppOptions = {})
       startedAt: clock(),
       client: connection.peer,
       forwardedProto: undefined,
-      headers: [],
+      headers: responder.newHeaders(),
       closeConnection: false,
       connection,
     };

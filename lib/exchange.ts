@@ -16,7 +16,10 @@ export interface Exchange {
   client: string;
   /** X-Forwarded-Proto as a trusted proxy reported it ('http' or 'https'), else undefined. */
   forwardedProto: string | undefined;
-  /** Extra response headers added by stages, flat: [name, value, name, value, ...]. */
+  /**
+   * The response's headers, flat: [name, value, name, value, ...]: the security block (Responder#newHeaders), then
+   * what stages add. The response appends its body's own.
+   */
   readonly headers: string[];
   /** Set when this response must end the connection (for example a body over the limit). */
   closeConnection: boolean;

@@ -17,7 +17,7 @@ export function createPipeline(stages: readonly Stage[], responder: Responder, l
       exchange.res.destroy();
       return;
     }
-    exchange.headers.length = 0;
+    responder.dropStageHeaders(exchange);
     responder.send(exchange, 500, PROBLEMS.internalError);
   };
 

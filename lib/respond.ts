@@ -28,12 +28,24 @@ export class Responder {
     this.#clock = clock;
   }
 
+  /**
+   * A new exchange's headers: a copy of the security block, to which stages and then `send` append. One array per
+   * request, copied once (slice copies in one step); a second array for the stages' headers cost its growth and its
+   * copy into this one (callgrind).
+   */
+  newHeaders(): string[] {
+    return this.#baseHeaders.slice();
+  }
+
+  /** Drops whatever headers stages added (before a 500), keeping the security block. */
+  dropStageHeaders(exchange: Exchange): void {
+    exchange.headers.length = this.#baseHeaders.length;
+  }
+
   /** Sends the status with the body (or none, for 204/3xx). HEAD gets the same headers and no body. */
   send(exchange: Exchange, status: number, body: Body | null): void {
-    // The constant blocks are built once (security headers here, per body in body.ts); slice() copies the first one
-    // in a single step, and the rest are appended by a plain loop (Array#concat is a runtime call, measurably slower).
-    const headers = this.#baseHeaders.slice();
-    appendHeaders(headers, exchange.headers);
+    const { headers } = exchange;
+    // The body's block is built once (body.ts) and appended by a plain loop (Array#concat is a runtime call).
     appendHeaders(headers, body === null ? NO_BODY_HEADERS : body.headers);
     const length = body === null ? 0 : body.bytes.length;
     const { res, connection } = exchange;
