@@ -37,8 +37,10 @@ const USAGE = `usage: npm run bench:instructions -- [--requests 20000] [--warm-u
   Counts the server's user-space instructions per keep-alive request (valgrind's callgrind, node --single-threaded)
   for bare + headers and this service in its production configuration, every request shaped as the ALB sends it
   (X-Forwarded-For/-Proto/-Port, X-Amzn-Trace-Id, an allowed Origin), then where they go, function by function
-  (node --perf-basic-prof names V8's JIT code). Counts do not depend on the machine's load (2–3 % run to run, --runs 3 takes
-  the lowest), so they settle changes that wrk's req/s cannot; kernel work (the same for both) is not counted. Needs valgrind (apt-get install valgrind).`;
+  (node --perf-basic-prof names V8's JIT code). The warm-up runs uninstrumented, so V8 has compiled the hot code before
+  counting starts. Counts do not depend on the machine's load (about 0.5 % run to run; --runs 3 takes the lowest and
+  shows every run), so they settle changes that wrk's req/s cannot; kernel work (the same for both) is not counted.
+  Needs valgrind (apt-get install valgrind).`;
 
 interface Settings {
   readonly requests: number;
