@@ -119,8 +119,13 @@ describe('forwardedClient', () => {
 
   test('all entries trusted: the leftmost trusted one is the client', () => {
     assert.equal(forwardedClient('10.0.9.9, 10.0.2.2', peer, trusted), '10.0.9.9');
+  });
+
+  test('one address is the client, trusted or not, with or without spaces', () => {
     assert.equal(forwardedClient('10.0.2.2', peer, trusted), '10.0.2.2');
     assert.equal(forwardedClient(' 10.0.2.2', peer, trusted), '10.0.2.2');
+    assert.equal(forwardedClient('203.0.113.9', peer, trusted), '203.0.113.9');
+    assert.equal(forwardedClient('203.0.113.09', peer, trusted), peer);
   });
 });
 
