@@ -12,6 +12,8 @@ import {
   ALB_REQUEST_HEADERS,
   buildService,
   captureServiceHeaders,
+  CLIENT_POOL_SIZE,
+  forwardedClient,
   productionServiceEnv,
   startTarget,
   stopTarget,
@@ -36,7 +38,8 @@ const USAGE = `usage: npm run bench:instructions -- [--requests 20000] [--warm-u
        [--functions FILE]
   Counts the server's user-space instructions per keep-alive request (valgrind's callgrind, node --single-threaded)
   for bare + headers and this service in its production configuration, every request shaped as the ALB sends it
-  (X-Forwarded-For/-Proto/-Port, X-Amzn-Trace-Id, an allowed Origin), then where they go, function by function
+  (X-Forwarded-For/-Proto/-Port, X-Amzn-Trace-Id, an allowed Origin) from a pool of clients under the default rate
+  limit, then where they go, function by function
   (node --perf-basic-prof names V8's JIT code). The warm-up runs uninstrumented, so V8 has compiled the hot code before
   counting starts. Counts do not depend on the machine's load (about 0.5 % run to run; --runs 3 takes the lowest and
   shows every run), so they settle changes that wrk's req/s cannot; kernel work (the same for both) is not counted.
@@ -101,14 +104,18 @@ function readSettings(): Settings {
   };
 }
 
-/** Sends exactly `count` GET / requests with the ALB's headers over the agent's `connections` keep-alive connections. */
-async function sendRequests(agent: Agent, port: number, count: number, connections: number): Promise<void> {
+/**
+ * Sends exactly `count` GET / requests with the ALB's headers over the agent's `connections` keep-alive connections,
+ * each from the next client of the pool (`clients.next`, which carries on from one call to the next).
+ */
+async function sendRequests(agent: Agent, port: number, count: number, connections: number, clients: { next: number }): Promise<void> {
   let started = 0;
   const worker = async (): Promise<void> => {
     while (started < count) {
       started += 1;
+      const headers = { ...ALB_REQUEST_HEADERS, 'X-Forwarded-For': forwardedClient(clients.next++) };
       await new Promise<void>((resolve, reject) => {
-        const request = get({ host: '127.0.0.1', port, path: '/', agent, headers: ALB_REQUEST_HEADERS }, (response) => {
+        const request = get({ host: '127.0.0.1', port, path: '/', agent, headers }, (response) => {
           response.resume();
           response.on('end', () => (response.statusCode === 200 ? resolve() : reject(new Error(`status ${response.statusCode}`))));
         });
@@ -169,10 +176,11 @@ async function measureTarget(target: TargetSpec, settings: Settings, dir: string
   // requests, not the opening and closing of connections (nor the recompiling of the code paths they take).
   const agent = new Agent({ keepAlive: true, maxSockets: settings.connections });
   try {
-    if (settings.warmUp > 0) await sendRequests(agent, running.port, settings.warmUp, settings.connections);
+    const clients = { next: 0 };
+    if (settings.warmUp > 0) await sendRequests(agent, running.port, settings.warmUp, settings.connections, clients);
     callgrindControl(pid, '--instr=on');
     callgrindControl(pid, '-z');
-    await sendRequests(agent, running.port, settings.requests, settings.connections);
+    await sendRequests(agent, running.port, settings.requests, settings.connections, clients);
     callgrindControl(pid, '-d');
     const dump = parseCallgrindDump(newestDump(dir, pid));
     // V8 writes the perf map as it compiles; stopping the target first lets it write what it still holds.
@@ -213,14 +221,14 @@ async function main(): Promise<void> {
   const targets = productionTargets(targetSpecs(paths, headers, undefined)).filter((target) => settings.only.includes(target.id));
   const dir = mkdtempSync(join(tmpdir(), 'bench-callgrind-'));
   const results = new Map<string, Measurement>();
-  /** Every run's instructions per request, by target, to show how far the runs spread. */
-  const everyRun = new Map<string, number[]>(targets.map((target) => [target.id, []]));
+  /** Every run's instructions per request and its V8 compilers' share, by target, to show how far the runs spread. */
+  const everyRun = new Map<string, Array<{ perRequest: number; compiling: number }>>(targets.map((target) => [target.id, []]));
   try {
     for (let run = 1; run <= settings.runs; run++) {
       for (const target of targets) {
         process.stderr.write(`  run ${run}: ${target.label} under callgrind …\n`);
         const measurement = await measureTarget(target, settings, dir);
-        everyRun.get(target.id)?.push(measurement.perRequest);
+        everyRun.get(target.id)?.push({ perRequest: measurement.perRequest, compiling: compilerCost(measurement.functions) });
         const best = results.get(target.id);
         if (best === undefined || measurement.perRequest < best.perRequest) results.set(target.id, measurement);
       }
@@ -239,14 +247,17 @@ async function main(): Promise<void> {
   const ratio = (value: number, base: number): string => (Number.isNaN(base) ? '–' : (value / base).toFixed(3));
   const lines = [
     `${settings.requests} keep-alive requests over ${settings.connections} connections after ${settings.warmUp} unmeasured, ` +
-      `node ${process.version} --single-threaded, lowest of ${settings.runs} run(s); every request carries ${Object.keys(ALB_REQUEST_HEADERS).join(', ')}`,
+      `node ${process.version} --single-threaded, lowest of ${settings.runs} run(s); every request carries ${Object.keys(ALB_REQUEST_HEADERS).join(', ')}, ` +
+      `from ${CLIENT_POOL_SIZE} clients in turn (the rate limit at its defaults)`,
     '',
     '| target | instructions per request | × bare + headers | without V8 compiling | × bare + headers | every run |',
     '|---|---|---|---|---|---|',
     ...targets.map((target, index) => {
       const { perRequest, functions } = measured[index] as Measurement;
       const withoutCompiling = perRequest - compilerCost(functions);
-      const runs = (everyRun.get(target.id) ?? []).map((value) => Math.round(value)).join(', ');
+      const runs = (everyRun.get(target.id) ?? [])
+        .map((run) => `${Math.round(run.perRequest)}${run.compiling >= 1 ? ` (${Math.round(run.compiling)} compiling)` : ''}`)
+        .join(', ');
       return (
         `| ${target.label} | ${Math.round(perRequest)} | ${ratio(perRequest, baseline)} | ${Math.round(withoutCompiling)} | ` +
         `${ratio(withoutCompiling, compiledBaseline)} | ${runs} |`

@@ -67,7 +67,9 @@ export function serviceEnv(logLevel: 'info' | 'warn' | undefined): Record<string
 /**
  * The environment of the production task (terraform/ecs.tf, container_environment) with the bench's values: NODE_ENV
  * production (so FORCE_HTTPS), the image tag as APP_COMMIT, the public host name, an allow-list holding the bench's
- * Origin, the loopback network as the trusted proxies, and the limiter at its maximum so it never answers 429.
+ * Origin, the loopback network as the trusted proxies, and the rate limit at its defaults (100 a minute, bursts of
+ * 100), as the task runs unless app_rate_limit_* are set: the requests come from a pool of clients
+ * (`forwardedClient`) large enough that none is refused.
  */
 export function productionServiceEnv(logLevel: 'info' | 'warn'): Record<string, string> {
   return {
@@ -79,9 +81,16 @@ export function productionServiceEnv(logLevel: 'info' | 'warn'): Record<string, 
     TRUSTED_PROXIES: PRODUCTION_TRUSTED_PROXIES,
     FORCE_HTTPS: 'true',
     PUBLIC_HOSTNAME: 'api.example.com',
-    RATE_LIMIT_BURST: String(BENCH_BURST),
-    RATE_LIMIT_PER_MINUTE: String(BENCH_LIMIT_PER_MINUTE),
   };
+}
+
+/** Clients in the pool that `forwardedClient` draws from: 80 000 requests are 20 each, far below a burst of 100. */
+export const CLIENT_POOL_SIZE = 4096;
+
+/** The `n`th request's client, from 198.18.0.0/15 (RFC 2544, for benchmarks), round robin over the pool. */
+export function forwardedClient(n: number): string {
+  const client = n % CLIENT_POOL_SIZE;
+  return `198.${18 + Math.floor(client / 65_536)}.${Math.floor(client / 256) % 256}.${client % 256}`;
 }
 
 const peerEnv = {

@@ -37,6 +37,8 @@ const MAX_HEADER_BYTES = 16_384;
 const CONNECTION_LIMIT_RETRY_AFTER_S = 1;
 /** How often full rate-limit buckets are forgotten (they carry no state). */
 const RATE_LIMIT_SWEEP_MS = 10_000;
+/** How long a bucket stays full before that sweep forgets it: a client back within a minute keeps its entry. */
+const RATE_LIMIT_IDLE_MS = 60_000;
 
 export interface App {
   /** The HTTP server; it never listens itself: the listener hands it its connections. */
@@ -175,7 +177,7 @@ export function createApp(config: Config, log: Logger, options: AppOptions = {})
   server.on('clientError', createClientErrorHandler(headerPairs, log));
 
   if (limiter !== undefined) {
-    const sweeper = setInterval(() => limiter.sweep(), RATE_LIMIT_SWEEP_MS);
+    const sweeper = setInterval(() => limiter.sweepIdle(RATE_LIMIT_IDLE_MS), RATE_LIMIT_SWEEP_MS);
     sweeper.unref();
     listener.tcp.on('close', () => clearInterval(sweeper));
   }

@@ -38,8 +38,8 @@ interface Bucket {
 /**
  * Each key stores one number: the time at which its bucket will be full again ("fullAt", the GCRA form of a
  * token bucket). Tokens at time t are `burst - (fullAt - t) * rate`; taking one adds `1 / rate` to fullAt.
- * A full bucket is the same as no entry, so entries whose fullAt has passed are forgotten by `sweep()`,
- * losslessly. Unlike the fixed windows of express-rate-limit, @fastify/rate-limit and Flask-Limiter, there is
+ * A full bucket is the same as no entry, so entries whose fullAt has passed are forgotten by `sweep()` (or, once
+ * idle for a while, by `sweepIdle()`), losslessly. Unlike the fixed windows of express-rate-limit, @fastify/rate-limit and Flask-Limiter, there is
  * no 2x burst at a window edge.
  *
  * Memory is capped at `maxClients` entries. At the cap, full buckets are swept first (they carry no state);
@@ -106,6 +106,18 @@ export class RateLimiter {
     this.#lastSweep = now;
     for (const [key, bucket] of this.#buckets) {
       if (bucket.fullAt <= now) this.#buckets.delete(key);
+    }
+  }
+
+  /**
+   * Forgets the buckets that have been full for at least `idleMs`: the periodic clean-up. A client seen again within
+   * that time finds its entry instead of adding it back (a Map insertion, later a deletion, and garbage for the
+   * collector, on every return; callgrind). At the cap, the forced sweep still forgets every full bucket.
+   */
+  sweepIdle(idleMs: number, now: number = this.#now()): void {
+    const fullSince = now - idleMs;
+    for (const [key, bucket] of this.#buckets) {
+      if (bucket.fullAt <= fullSince) this.#buckets.delete(key);
     }
   }
 
