@@ -154,21 +154,21 @@ describe('RateLimiter bookkeeping', () => {
 
   test('the periodic sweep forgets only buckets full for the idle time, and a kept one goes on where it was', () => {
     const clock = new FakeClock();
-    const limiter = new RateLimiter({ burst: 10, perMinute: 600, maxClients: 100, now: clock.now });
-    limiter.take('a');
-    for (let i = 0; i < 5; i++) limiter.take('b');
-    clock.advance(100);
+    // 5 tokens a second: each take puts a bucket 200 ms from full.
+    const limiter = new RateLimiter({ burst: 5, perMinute: 300, maxClients: 100, now: clock.now });
+    for (const key of ['a', 'b', 'b', 'b']) limiter.take(key);
+    clock.advance(200);
     limiter.sweepIdle(1000);
     assert.equal(limiter.trackedClients, 2, "a's bucket has been full for 0 ms, b's is not full");
     const again = limiter.take('a');
-    assert.deepEqual([again.allowed, again.remaining], [true, 9], 'a kept entry is the full bucket it stands for');
-    clock.advance(1099);
+    assert.deepEqual([again.allowed, again.remaining], [true, 4], 'a kept entry is the full bucket it stands for');
+    clock.advance(1199);
     limiter.sweepIdle(1000);
-    assert.equal(limiter.trackedClients, 2, 'a has been full for 999 ms, b for 699 ms');
+    assert.equal(limiter.trackedClients, 2, 'a has been full for 999 ms, b for 799 ms');
     clock.advance(1);
     limiter.sweepIdle(1000);
     assert.equal(limiter.trackedClients, 1, 'a has been full for 1 000 ms: forgotten');
-    clock.advance(400);
+    clock.advance(200);
     limiter.sweepIdle(1000);
     assert.equal(limiter.trackedClients, 0);
   });
