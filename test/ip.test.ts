@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { forwardedClient, rememberingTrustCheck } from '../lib/client-ip.ts';
 import { isValidHost } from '../lib/host.ts';
 import { isIP } from 'node:net';
-import { inList, isDottedQuad, normalizeAddress, parseCidrList, parseForwardedAddress } from '../lib/ip.ts';
+import { inList, Ipv4Ranges, isDottedQuad, normalizeAddress, parseCidrList, parseForwardedAddress } from '../lib/ip.ts';
 
 describe('normalizeAddress', () => {
   test('unwraps IPv4-mapped IPv6 and leaves everything else alone', () => {
@@ -48,6 +48,45 @@ describe('isDottedQuad', () => {
     const valid = cases.filter((text) => isIP(text) === 4).length;
     assert.ok(valid > 1000, `the generated strings hold ${valid} valid addresses; expected many`);
     for (const text of cases) assert.equal(isDottedQuad(text), isIP(text) === 4, JSON.stringify(text));
+  });
+});
+
+describe('Ipv4Ranges', () => {
+  test('answers what BlockList answers, for 300 random lists of IPv4 ranges and 200 addresses each', () => {
+    let seed = 23;
+    const random = (bound: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return Math.floor(seed / 65_536) % bound;
+    };
+    const quad = (value: number): string => [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
+    // Octet by octet: the generator's draws are below 32 768.
+    const randomValue = (): number => ((random(256) * 256 + random(256)) * 256 + random(256)) * 256 + random(256);
+    let inside = 0;
+    for (let list = 0; list < 300; list++) {
+      const networks = Array.from({ length: 1 + random(4) }, () => ({ value: randomValue(), prefix: random(33) }));
+      const { list: blockList, cidrs } = parseCidrList(networks.map(({ value, prefix }) => `${quad(value)}/${prefix}`).join(','));
+      const ranges = Ipv4Ranges.of(cidrs);
+      assert.ok(ranges !== undefined);
+      const check = rememberingTrustCheck(blockList, ranges);
+      for (let count = 0; count < 200; count++) {
+        // Half the addresses near one of the networks (its high bits kept, some low bits changed), half anywhere.
+        const near = networks[random(networks.length)] as { value: number; prefix: number };
+        const nearby = near.value - (near.value % 65_536) + (random(2) === 0 ? (near.value % 65_536) - (near.value % 256) + random(256) : random(256) * 256 + random(256));
+        const address = quad(count % 2 === 0 ? randomValue() : nearby);
+        const expected = inList(blockList, address);
+        if (expected) inside++;
+        assert.equal(check(address), expected, `${address} in ${cidrs.join(',')}`);
+        assert.equal(ranges.includes(address), expected, `${address} in ${cidrs.join(',')}`);
+      }
+    }
+    assert.ok(inside > 5000, `only ${inside} addresses fell inside a range; the test needs both answers`);
+  });
+
+  test('a list with an IPv6 range keeps BlockList for every address', () => {
+    assert.equal(Ipv4Ranges.of(parseCidrList('10.0.0.0/16,2001:db8::/32').cidrs), undefined);
+    const { list, cidrs } = parseCidrList('10.0.0.0/16,0.0.0.0/0');
+    assert.ok(Ipv4Ranges.of(cidrs)?.includes('255.255.255.255'));
+    assert.ok(rememberingTrustCheck(list, Ipv4Ranges.of(cidrs))('::1') === inList(list, '::1'));
   });
 });
 
