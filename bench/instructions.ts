@@ -13,7 +13,7 @@ import {
   buildService,
   captureServiceHeaders,
   CLIENT_POOL_SIZE,
-  forwardedClient,
+  poolClientAddress,
   productionServiceEnv,
   startTarget,
   stopTarget,
@@ -39,8 +39,7 @@ const USAGE = `usage: npm run bench:instructions -- [--requests 20000] [--warm-u
   Counts the server's user-space instructions per keep-alive request (valgrind's callgrind, node --single-threaded)
   for bare + headers and this service in its production configuration, every request shaped as the ALB sends it
   (X-Forwarded-For/-Proto/-Port, X-Amzn-Trace-Id, an allowed Origin) from a pool of clients under the default rate
-  limit, then where they go, function by function
-  (node --perf-basic-prof names V8's JIT code). The warm-up runs uninstrumented, so V8 has compiled the hot code before
+  limit, then where they go, function by function (node --perf-basic-prof names V8's JIT code). The warm-up runs uninstrumented, so V8 has compiled the hot code before
   counting starts. Counts do not depend on the machine's load (about 0.5 % run to run; --runs 3 takes the lowest and
   shows every run), so they settle changes that wrk's req/s cannot; kernel work (the same for both) is not counted.
   Needs valgrind (apt-get install valgrind).`;
@@ -113,7 +112,7 @@ async function sendRequests(agent: Agent, port: number, count: number, connectio
   const worker = async (): Promise<void> => {
     while (started < count) {
       started += 1;
-      const headers = { ...ALB_REQUEST_HEADERS, 'X-Forwarded-For': forwardedClient(clients.next++) };
+      const headers = { ...ALB_REQUEST_HEADERS, 'X-Forwarded-For': poolClientAddress(clients.next++) };
       await new Promise<void>((resolve, reject) => {
         const request = get({ host: '127.0.0.1', port, path: '/', agent, headers }, (response) => {
           response.resume();

@@ -69,7 +69,7 @@ export function serviceEnv(logLevel: 'info' | 'warn' | undefined): Record<string
  * production (so FORCE_HTTPS), the image tag as APP_COMMIT, the public host name, an allow-list holding the bench's
  * Origin, the loopback network as the trusted proxies, and the rate limit at its defaults (100 a minute, bursts of
  * 100), as the task runs unless app_rate_limit_* are set: the requests come from a pool of clients
- * (`forwardedClient`) large enough that none is refused.
+ * (`poolClientAddress`) large enough that none is refused.
  */
 export function productionServiceEnv(logLevel: 'info' | 'warn'): Record<string, string> {
   return {
@@ -84,11 +84,11 @@ export function productionServiceEnv(logLevel: 'info' | 'warn'): Record<string, 
   };
 }
 
-/** Clients in the pool that `forwardedClient` draws from: 80 000 requests are 20 each, far below a burst of 100. */
+/** Clients in the pool that `poolClientAddress` draws from: 80 000 requests are 20 each, far below a burst of 100. */
 export const CLIENT_POOL_SIZE = 4096;
 
 /** The `n`th request's client, from 198.18.0.0/15 (RFC 2544, for benchmarks), round robin over the pool. */
-export function forwardedClient(n: number): string {
+export function poolClientAddress(n: number): string {
   const client = n % CLIENT_POOL_SIZE;
   return `198.${18 + Math.floor(client / 65_536)}.${Math.floor(client / 256) % 256}.${client % 256}`;
 }

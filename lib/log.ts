@@ -92,9 +92,10 @@ export function requestIdJson(traceId: string | undefined): string {
 }
 
 /**
- * The members of one access line, for Logger#access; method, path and duration are null for an answer given before a
- * request was parsed. Positional, not an object: this runs once per request. The method is a token (Node's parser
- * allows nothing else) and the client an address; the path is escaped in case the parser is made lenient.
+ * The members of one access line, for Logger#access: for the answers given outside the pipeline (raw-response.ts),
+ * where method, path and duration are null when no request was parsed. Requests the pipeline answers take the hot
+ * path, servedMembers, which writes the same text. The method is a token (Node's parser allows nothing else) and the
+ * client an address; the path is escaped in case the parser is made lenient.
  */
 export function accessMembers(
   method: string | null,
@@ -107,8 +108,8 @@ export function accessMembers(
   bytes: number,
 ): string {
   return (
-    `${methodMember(method)}${path === null ? 'null' : jsonString(path)}${statusMember(status)}${durationMs},` +
-    `"client":${jsonLiteral(client)},"request_id":${requestId},"bytes":${bytes}`
+    `"method":${method === null ? 'null' : jsonLiteral(method)},"path":${path === null ? 'null' : jsonString(path)},` +
+    `"status":${status},"duration_ms":${durationMs},"client":${jsonLiteral(client)},"request_id":${requestId},"bytes":${bytes}`
   );
 }
 
@@ -139,7 +140,7 @@ export function servedMembers(
  * before (GET, 200), so the line's constant pieces around them are joined once instead of on every line (each
  * concatenation is a string allocation; callgrind).
  */
-function rememberLast<T extends string | number | null>(build: (value: T) => string): (value: T) => string {
+function rememberLast<T extends string | number>(build: (value: T) => string): (value: T) => string {
   let last: T | undefined;
   let built = '';
   return (value) => {
@@ -150,12 +151,6 @@ function rememberLast<T extends string | number | null>(build: (value: T) => str
     return built;
   };
 }
-
-/** `"method":"GET","path":`, up to the path's value. */
-const methodMember = rememberLast((method: string | null) => `"method":${method === null ? 'null' : jsonLiteral(method)},"path":`);
-
-/** `,"status":200,"duration_ms":`, from after the path to the duration's value. */
-const statusMember = rememberLast((status: number) => `,"status":${status},"duration_ms":`);
 
 /** `"method":"GET","path":"`, up to the path's text. */
 const methodPathMember = rememberLast((method: string) => `"method":${jsonLiteral(method)},"path":"`);
@@ -246,14 +241,14 @@ export class Logger {
   }
 }
 
+/** `000Z` to `999Z`: the end of an ISO timestamp, by millisecond. */
+const MILLISECONDS_Z: readonly string[] = Array.from({ length: 1000 }, (_, milli) => `${String(milli).padStart(3, '0')}Z`);
+
 /**
  * `Date#toISOString` goes through V8's printf-style formatter, about 5 000 instructions (callgrind), which a
  * service answering fewer than one request per millisecond would pay on every line. The part up to the seconds
  * is formatted once per second here and the milliseconds appended; lines within one millisecond share the string.
  */
-/** `000Z` to `999Z`: the end of an ISO timestamp, by millisecond. */
-const MILLISECONDS_Z: readonly string[] = Array.from({ length: 1000 }, (_, milli) => `${String(milli).padStart(3, '0')}Z`);
-
 export class IsoTimestamps {
   #second = Number.NaN;
   #prefix = '';

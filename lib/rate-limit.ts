@@ -39,8 +39,8 @@ interface Bucket {
  * Each key stores one number: the time at which its bucket will be full again ("fullAt", the GCRA form of a
  * token bucket). Tokens at time t are `burst - (fullAt - t) * rate`; taking one adds `1 / rate` to fullAt.
  * A full bucket is the same as no entry, so entries whose fullAt has passed are forgotten by `sweep()` (or, once
- * idle for a while, by `sweepIdle()`), losslessly. Unlike the fixed windows of express-rate-limit, @fastify/rate-limit and Flask-Limiter, there is
- * no 2x burst at a window edge.
+ * full for a while, by `sweepIdle()`), losslessly. Unlike the fixed windows of express-rate-limit,
+ * @fastify/rate-limit and Flask-Limiter, there is no 2x burst at a window edge.
  *
  * Memory is capped at `maxClients` entries. At the cap, full buckets are swept first (they carry no state);
  * a bucket that is not full is never dropped, so nobody can reset their own limit by flooding the table.
@@ -104,9 +104,7 @@ export class RateLimiter {
   /** Forgets every full bucket (no state is lost: a full bucket is the default). */
   sweep(now: number = this.#now()): void {
     this.#lastSweep = now;
-    for (const [key, bucket] of this.#buckets) {
-      if (bucket.fullAt <= now) this.#buckets.delete(key);
-    }
+    this.sweepIdle(0, now);
   }
 
   /**
